@@ -1,0 +1,3 @@
+"""flowauto: a workflow automation server."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,134 @@
+"""Error categories of the domain; the HTTP layer maps each category to one status code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error the domain and application raise on purpose."""
+
+    code = "flowauto.Error"
+
+    def __init__(self, message: str, *, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail: dict[str, Any] = detail or {}
+
+
+class NotFoundError(DomainError):
+    code = "notfound.NotFound"
+
+
+class ConflictError(DomainError):
+    code = "conflict.Conflict"
+
+
+class InvalidInputError(DomainError):
+    """The request is malformed: a field is missing, of the wrong type or out of range."""
+
+    code = "invalid.InvalidInput"
+
+
+class SemanticError(DomainError):
+    """The input is well-formed but means something invalid (an invalid DAG)."""
+
+    code = "semantic.Invalid"
+
+
+class TooLargeError(DomainError):
+    code = "toolarge.TooLarge"
+
+
+class ForbiddenError(DomainError):
+    code = "forbidden.Forbidden"
+
+
+class UnauthenticatedError(DomainError):
+    code = "unauthenticated.Unauthenticated"
+
+
+class UnavailableError(DomainError):
+    """A dependency (a store, a broker, the identity provider) cannot be reached."""
+
+    code = "unavailable.Unavailable"
+
+
+class DagNotFoundError(NotFoundError):
+    code = "notfound.DagNotFound"
+
+    def __init__(self, dag_id: str) -> None:
+        super().__init__(f"DAG {dag_id} not found", detail={"id": dag_id})
+
+
+class DagVersionNotFoundError(NotFoundError):
+    code = "notfound.DagVersionNotFound"
+
+    def __init__(self, dag_id: str, version_id: str) -> None:
+        super().__init__(
+            f"version {version_id} of DAG {dag_id} not found",
+            detail={"id": dag_id, "versionId": version_id},
+        )
+
+
+class DagTitleTakenError(ConflictError):
+    code = "conflict.DagTitleTaken"
+
+    def __init__(self, title: str) -> None:
+        super().__init__(f"a DAG titled {title!r} already exists", detail={"title": title})
+
+
+class DagRevisionConflictError(ConflictError):
+    code = "conflict.DagRevisionConflict"
+
+    def __init__(self, dag_id: str) -> None:
+        super().__init__(
+            f"DAG {dag_id} was changed concurrently; read it again and retry",
+            detail={"id": dag_id},
+        )
+
+
+class DagVersionNotGreaterError(ConflictError):
+    code = "conflict.DagVersionNotGreater"
+
+    def __init__(self, given: str, latest: str) -> None:
+        super().__init__(
+            f"version {given} must be greater than the latest version {latest}",
+            detail={"field": "version", "given": given, "latest": latest},
+        )
+
+
+class FieldInvalidError(InvalidInputError):
+    """A request field is invalid; `field` names it (dotted path)."""
+
+    code = "invalid.FieldInvalid"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", detail={"field": field})
+        self.field = field
+
+
+class DagInvalidError(SemanticError):
+    """A DAG document breaks a rule; names the step id (when one is involved) and the field."""
+
+    code = "semantic.DagInvalid"
+
+    def __init__(self, message: str, *, field: str, step_id: str | None = None) -> None:
+        where = f"step {step_id}: " if step_id is not None else ""
+        super().__init__(f"{where}{field}: {message}", detail={"step_id": step_id, "field": field})
+        self.field = field
+        self.step_id = step_id
+
+
+class DocumentTooLargeError(TooLargeError):
+    code = "toolarge.DocumentTooLarge"
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"the document is {size} bytes, over the limit of {limit} bytes",
+            detail={"size": size, "limit": limit},
+        )
+
+
+class StoreUnavailableError(UnavailableError):
+    code = "unavailable.StoreUnavailable"

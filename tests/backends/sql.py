@@ -1,0 +1,1 @@
+"""Fixtures for the SQL backends (SQLite, MariaDB). Filled by the SQL adapter work."""
