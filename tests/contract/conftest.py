@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagRepository
@@ -13,9 +11,10 @@ DAG_BACKENDS = ["memory", "sqlite", "mariadb", "mongo"]
 
 
 @pytest.fixture(params=DAG_BACKENDS)
-async def dag_repository(request: pytest.FixtureRequest) -> AsyncIterator[DagRepository]:
+def dag_repository(request: pytest.FixtureRequest) -> DagRepository:
+    # Sync on purpose: pytest-asyncio sets up the backends' async fixtures from here.
     if request.param == "memory":
-        yield InMemoryDagRepository()
-    else:
-        # Each backend plugin provides `<backend>_dag_repository`, empty for every test.
-        yield request.getfixturevalue(f"{request.param}_dag_repository")
+        return InMemoryDagRepository()
+    # Each backend plugin provides `<backend>_dag_repository`, empty for every test.
+    repository: DagRepository = request.getfixturevalue(f"{request.param}_dag_repository")
+    return repository

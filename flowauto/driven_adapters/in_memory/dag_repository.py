@@ -28,13 +28,10 @@ class InMemoryDagRepository(DagRepository):
         self._versions[dag.id] = [version]
 
     async def get(self, biz_domain_id: str, dag_id: str) -> Dag | None:
-        dag = self._dags.get(dag_id)
-        if dag is None or dag.biz_domain_id != biz_domain_id or dag.deleted_at is not None:
-            return None
-        return dag
+        return self._live_dag(biz_domain_id, dag_id)
 
     async def get_many(self, biz_domain_id: str, dag_ids: Sequence[str]) -> list[Dag]:
-        found = [await self.get(biz_domain_id, dag_id) for dag_id in dict.fromkeys(dag_ids)]
+        found = [self._live_dag(biz_domain_id, dag_id) for dag_id in dict.fromkeys(dag_ids)]
         return [dag for dag in found if dag is not None]
 
     async def find(self, query: DagQuery) -> Page[Dag]:
@@ -50,7 +47,8 @@ class InMemoryDagRepository(DagRepository):
         )
 
     async def update(self, dag: Dag, new_version: DagVersion | None) -> None:
-        stored = await self.get(dag.biz_domain_id, dag.id)
+        # No await between the check and the write: the compare-and-set is atomic.
+        stored = self._live_dag(dag.biz_domain_id, dag.id)
         if stored is None or stored.revision != dag.revision - 1:
             raise DagRevisionConflictError(dag.id)
         self._check_title_free(dag)
@@ -87,6 +85,12 @@ class InMemoryDagRepository(DagRepository):
             return []
         return sorted(self._versions[dag_id], key=lambda v: int(v.version_id), reverse=True)
 
+    def _live_dag(self, biz_domain_id: str, dag_id: str) -> Dag | None:
+        dag = self._dags.get(dag_id)
+        if dag is None or dag.biz_domain_id != biz_domain_id or dag.deleted_at is not None:
+            return None
+        return dag
+
     def _live(self, biz_domain_id: str) -> list[Dag]:
         return [
             dag
@@ -102,8 +106,8 @@ class InMemoryDagRepository(DagRepository):
     def _change_each(self, biz_domain_id: str, dag_ids: Sequence[str], change: _Change) -> int:
         changed = 0
         for dag_id in dict.fromkeys(dag_ids):
-            dag = self._dags.get(dag_id)
-            if dag is None or dag.biz_domain_id != biz_domain_id or dag.deleted_at is not None:
+            dag = self._live_dag(biz_domain_id, dag_id)
+            if dag is None:
                 continue
             self._dags[dag_id] = dataclasses.replace(dag, revision=dag.revision + 1, **change(dag))
             changed += 1

@@ -1,0 +1,42 @@
+"""What both Litestar apps share: error table, identity guard, services, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ControllerRouterHandler, Guard
+
+import flowauto
+from flowauto.application.services import Services
+from flowauto.driver_adapters.http.errors import EXCEPTION_HANDLERS
+from flowauto.driver_adapters.http.identity import provide_caller
+
+
+def make_app(
+    *,
+    title: str,
+    services: Services,
+    handlers: Sequence[ControllerRouterHandler],
+    guard: Guard,
+    max_body_bytes: int,
+) -> Litestar:
+    async def provide_services() -> Services:
+        return services
+
+    dependencies: dict[str, Any] = {
+        "services": Provide(provide_services, use_cache=True),
+        "caller": Provide(provide_caller),
+    }
+    return Litestar(
+        route_handlers=list(handlers),
+        dependencies=dependencies,
+        guards=[guard],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=max_body_bytes,
+        openapi_config=OpenAPIConfig(title=title, version=flowauto.__version__, path="/schema"),
+        debug=False,
+    )

@@ -1,0 +1,21 @@
+"""The public API (port 8082, /api/automation/v1)."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from flowauto.application.services import Services
+from flowauto.driver_adapters.http.app_factory import make_app
+from flowauto.driver_adapters.http.identity import identity_guard
+from flowauto.driver_adapters.http.public.action_controller import ActionController
+from flowauto.driver_adapters.http.public.dag_controller import DagController
+
+
+def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
+    return make_app(
+        title="flowauto public API",
+        services=services,
+        handlers=[DagController, ActionController],
+        guard=identity_guard(services.authenticator),
+        max_body_bytes=max_body_bytes,
+    )
