@@ -78,9 +78,8 @@ def main() -> None:
         if args.backend == "mongo":
             from tests.backends.mongo import secantus_server
 
-            env["FLOWAUTO_DOCUMENT_STORE__URL"] = (
-                stack.enter_context(secantus_server(data_dir / "mongo")) + "/flowauto_bench"
-            )
+            mongo = stack.enter_context(secantus_server(data_dir / "mongo"))
+            env["FLOWAUTO_DOCUMENT_STORE__URL"] = f"{mongo.url}/flowauto_bench"
         server = stack.enter_context(running_server(data_dir, env))
         print(f"backend {args.backend}; seeding {args.dags} DAGs ...", flush=True)
         ids = asyncio.run(seed(server.api, args.dags))

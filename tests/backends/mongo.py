@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,25 @@ from tests.services import free_port, service_missing
 START_TIMEOUT_S = 30.0
 
 
+@dataclass(frozen=True)
+class MongoServer:
+    url: str
+    """The base URL, `mongodb://127.0.0.1:PORT`."""
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
 @contextmanager
-def secantus_server(storage: Path) -> Iterator[str]:
-    """Runs a secantusdb server; yields its base URL `mongodb://127.0.0.1:PORT`."""
+def secantus_server(storage: Path) -> Iterator[MongoServer]:
+    """Runs a secantusdb server on a free port until the block ends."""
     executable = shutil.which("secantusd-py", path=str(Path(sys.executable).parent))
     if executable is None:
         raise RuntimeError("secantusd-py is not installed (pip install secantusdb==0.7.0b3)")
@@ -47,17 +64,12 @@ def secantus_server(storage: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    url = f"mongodb://127.0.0.1:{port}"
+    server = MongoServer(url=f"mongodb://127.0.0.1:{port}", process=process)
     try:
-        _wait_until_it_answers(url, process)
-        yield url
+        _wait_until_it_answers(server.url, process)
+        yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 def _wait_until_it_answers(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -79,8 +91,8 @@ def _wait_until_it_answers(url: str, process: subprocess.Popen[bytes]) -> None:
 def mongo_url() -> Iterator[str]:
     storage = Path(tempfile.mkdtemp(prefix="flowauto-secantus-"))
     try:
-        with secantus_server(storage) as url:
-            yield url
+        with secantus_server(storage) as server:
+            yield server.url
     except RuntimeError as error:
         service_missing(f"MongoDB wire-protocol server: {error}")
     finally:

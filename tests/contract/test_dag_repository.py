@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import pytest
@@ -350,3 +351,21 @@ async def test_find_shows_an_audience_only_what_it_may_see(dag_repository: DagRe
     assert visible.total == 4
     assert {d.title for d in loner.items} == {"own", "shared"}
     assert everything.total == 5
+
+
+async def test_concurrent_updates_of_one_revision_let_exactly_one_win(
+    dag_repository: DagRepository,
+) -> None:
+    dag = make_dag()
+    await dag_repository.add(dag, version_of(dag))
+    rivals = [dataclasses.replace(dag, description=f"writer {n}", revision=2) for n in range(4)]
+
+    results = await asyncio.gather(
+        *(dag_repository.update(rival, None) for rival in rivals), return_exceptions=True
+    )
+
+    assert sum(result is None for result in results) == 1
+    assert all(isinstance(r, DagRevisionConflictError) for r in results if r is not None)
+    stored = await dag_repository.get("default", dag.id)
+    assert stored is not None
+    assert stored in rivals
