@@ -47,7 +47,7 @@ def version_of(dag: Dag, **overrides: Any) -> DagVersion:
         "dag_id": dag.id,
         "version": dag.version,
         "steps": dag.steps,
-        "change_log": "",
+        "change_log": dag.change_log,
         "userid": dag.modify_by,
         "created_at": dag.updated_at,
     }

@@ -67,19 +67,22 @@ class DagService:
             published=draft.published,
             version_id=self._ids.next_id(),
             version=str(version),
+            change_log=draft.change_log,
             created_at=now,
             updated_at=now,
             modify_by=caller.user_id,
         )
-        await self._repository.add(dag, _version_of(dag, draft.change_log))
+        await self._repository.add(dag, _version_of(dag))
         return dag
 
     async def get(self, caller: Identity, dag_id: str, version_id: str | None = None) -> DagDetail:
         dag = await self._readable(caller, dag_id)
-        wanted = version_id or dag.version_id
-        version = await self._repository.get_version(caller.biz_domain, dag_id, wanted)
+        if version_id is None or version_id == dag.version_id:
+            # The DAG carries its latest version: no second read.
+            return DagDetail(dag=dag, version=_version_of(dag))
+        version = await self._repository.get_version(caller.biz_domain, dag_id, version_id)
         if version is None:
-            raise DagVersionNotFoundError(dag_id, wanted)
+            raise DagVersionNotFoundError(dag_id, version_id)
         return DagDetail(dag=dag, version=version)
 
     async def find(self, caller: Identity, query: DagQuery) -> Page[Dag]:
@@ -107,6 +110,7 @@ class DagService:
                 changed,
                 version_id=self._ids.next_id(),
                 version=str(_next_version(dag.version, patch.version)),
+                change_log=patch.change_log or "",
             )
         changed = dataclasses.replace(
             changed,
@@ -115,7 +119,7 @@ class DagService:
             modify_by=caller.user_id,
         )
         if changed.version_id != dag.version_id:
-            new_version = _version_of(changed, patch.change_log or "")
+            new_version = _version_of(changed)
         await self._repository.update(changed, new_version)
         return changed
 
@@ -162,7 +166,7 @@ class DagService:
             change_log=f"revert to {old.version}",
         )
         reverted = await self.update(caller, dag_id, patch)
-        return _version_of(reverted, patch.change_log or "")
+        return _version_of(reverted)
 
     async def _readable(self, caller: Identity, dag_id: str) -> Dag:
         dag = await self._repository.get(caller.biz_domain, dag_id)
@@ -243,13 +247,14 @@ def _next_version(latest: str, given: str | None) -> SemVer:
     return wanted
 
 
-def _version_of(dag: Dag, change_log: str) -> DagVersion:
+def _version_of(dag: Dag) -> DagVersion:
+    """The version a DAG is at, as the DAG itself knows it."""
     return DagVersion(
         version_id=dag.version_id,
         dag_id=dag.id,
         version=dag.version,
         steps=dag.steps,
-        change_log=change_log,
+        change_log=dag.change_log,
         userid=dag.modify_by,
         created_at=dag.updated_at,
     )

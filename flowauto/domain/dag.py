@@ -118,6 +118,7 @@ class Dag:
     published: bool = False
     version_id: str
     version: str
+    change_log: str = ""
     created_at: int
     updated_at: int
     modify_by: str

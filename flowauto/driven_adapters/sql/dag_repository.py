@@ -69,7 +69,7 @@ class SqlDagRepository(DagRepository):
         )
         page = select(dags).where(condition).order_by(*order)
         page = page.limit(query.limit).offset(query.page * query.limit)
-        async with self._transaction() as connection:
+        async with self._reading() as connection:
             total = await connection.scalar(select(func.count()).select_from(dags).where(condition))
             rows = (await connection.execute(page)).mappings().all()
         return Page(
@@ -107,7 +107,7 @@ class SqlDagRepository(DagRepository):
             _live(biz_domain_id),
             dags.c.title.like(f"{_escape_like(prefix)}%", escape=_LIKE_ESCAPE),
         )
-        async with self._transaction() as connection:
+        async with self._reading() as connection:
             titles = (await connection.execute(statement)).scalars().all()
         # SQLite's LIKE ignores ASCII case: keep the exact, case-sensitive prefix matches.
         return {title for title in titles if title.startswith(prefix)}
@@ -130,7 +130,7 @@ class SqlDagRepository(DagRepository):
             dag_versions.c.dag_id == dag_id,
             dag_versions.c.version_id == version_id,
         )
-        async with self._transaction() as connection:
+        async with self._reading() as connection:
             row = (await connection.execute(statement)).mappings().first()
         return None if row is None else version_from_row(row)
 
@@ -144,7 +144,7 @@ class SqlDagRepository(DagRepository):
                 dag_versions.c.version_id.desc(),
             )
         )
-        async with self._transaction() as connection:
+        async with self._reading() as connection:
             rows = (await connection.execute(statement)).mappings().all()
         return [version_from_row(row) for row in rows]
 
@@ -152,7 +152,7 @@ class SqlDagRepository(DagRepository):
         if not dag_ids:
             return []
         statement = select(dags).where(_live(biz_domain_id), dags.c.id.in_(dag_ids))
-        async with self._transaction() as connection:
+        async with self._reading() as connection:
             rows = (await connection.execute(statement)).mappings().all()
         return [dag_from_row(row) for row in rows]
 
@@ -170,9 +170,19 @@ class SqlDagRepository(DagRepository):
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
+        async with self._translated(), self._engine.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncConnection]:
+        """A plain connection for reads: no BEGIN/COMMIT round trips."""
+        async with self._translated(), self._engine.connect() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def _translated(self) -> AsyncIterator[None]:
         try:
-            async with self._engine.begin() as connection:
-                yield connection
+            yield
         except IntegrityError:
             raise
         except (DBAPIError, OSError) as error:

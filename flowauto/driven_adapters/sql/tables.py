@@ -61,6 +61,7 @@ dags = Table(
     Column("published", Boolean, nullable=False),
     Column("version_id", String(20), nullable=False),
     Column("version", String(40), nullable=False),
+    Column("change_log", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Column("modify_by", String(128), nullable=False),
