@@ -5,7 +5,8 @@
 
 Seeds 10,000 DAGs through the API, then runs closed-loop load (concurrency 50, 10 s) on
 `GET /dags/{id}` and `GET /dags?limit=50`, several rounds, and prints each round and the median.
-The load generator runs on the same 2 cores as the server, so figures are a lower bound.
+The load generator (bench/load.py: plain asyncio keep-alive connections) runs on the same
+2 cores as the server, so figures are a lower bound. Seeding goes through httpx.
 """
 
 from __future__ import annotations

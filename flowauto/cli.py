@@ -81,12 +81,13 @@ async def _serve_async(settings: Settings) -> None:
             private_host=server.private_host,
             private_port=server.private_port,
             max_body_bytes=server.max_body_bytes,
+            serve_public="api" in _roles(server.roles),
         )
         await serve_http(services, listen)
 
 
 def _check_serve_settings(settings: Settings) -> None:
-    roles = {role.strip() for role in settings.server.roles.split(",") if role.strip()}
+    roles = _roles(settings.server.roles)
     if not roles or not roles <= ALL_ROLES:
         raise ConfigurationError(
             f"--roles must be a comma-separated subset of {','.join(sorted(ALL_ROLES))}"
@@ -101,6 +102,10 @@ def _check_serve_settings(settings: Settings) -> None:
         raise ConfigurationError(
             f"auth mode {settings.auth.mode.value!r} is not available in this version; use 'none'"
         )
+
+
+def _roles(text: str) -> set[str]:
+    return {role.strip() for role in text.split(",") if role.strip()}
 
 
 def _is_loopback(host: str) -> bool:

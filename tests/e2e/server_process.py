@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,10 @@ class RunningServer:
 
 @contextmanager
 def running_server(
-    data_dir: Path, env: Mapping[str, str] | None = None, ready_timeout_s: float = 30.0
+    data_dir: Path,
+    env: Mapping[str, str] | None = None,
+    ready_timeout_s: float = 30.0,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[RunningServer]:
     """Starts the server, waits until /health/ready answers 200, stops it with SIGTERM."""
     public_port, private_port = free_port(), free_port()
@@ -44,6 +47,7 @@ def running_server(
             str(public_port),
             "--private-port",
             str(private_port),
+            *extra_args,
         ],
         env={
             **os.environ,

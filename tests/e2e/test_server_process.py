@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.documents import dag_document
 from tests.e2e.server_process import running_server, stop
@@ -59,3 +60,25 @@ def test_migrate_is_idempotent_and_version_prints(tmp_path: Path) -> None:
         [sys.executable, "-m", "flowauto", "version"], capture_output=True, text=True, timeout=60
     )
     assert version.stdout.strip() == "0.1.0"
+
+
+def test_a_process_without_the_api_role_serves_only_the_private_port(tmp_path: Path) -> None:
+    with running_server(tmp_path, extra_args=["--roles", "worker,scheduler"]) as server:
+        alive = httpx.get(f"{server.private_url}/health/alive")
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{server.api}/dags")
+
+    assert alive.status_code == 200
+
+
+def test_unknown_roles_are_refused_with_a_message(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "flowauto", "serve", "--roles", "api,cook"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"FLOWAUTO_DATA_DIR": str(tmp_path)},
+    )
+
+    assert result.returncode == 2
+    assert "--roles" in result.stderr

@@ -77,15 +77,20 @@ class MongoDagRepository(DagRepository):
                 raise _conflict(error, dag) from error
 
     async def get(self, biz_domain_id: str, dag_id: str) -> Dag | None:
-        async with _available():
-            document = await self._dags.find_one(_live(biz_domain_id, _id=dag_id))
-        return None if document is None else dag_from_document(document)
+        found = await self.get_many(biz_domain_id, [dag_id])
+        return found[0] if found else None
 
     async def get_many(self, biz_domain_id: str, dag_ids: Sequence[str]) -> list[Dag]:
         wanted = list(dict.fromkeys(dag_ids))
+        # Look up by _id alone and check domain and liveness here: some servers (secantusdb)
+        # scan the collection when the _id lookup carries other conditions.
         async with _available():
-            cursor = self._dags.find(_live(biz_domain_id, _id={"$in": wanted}))
-            by_id = {doc["_id"]: dag_from_document(doc) async for doc in cursor}
+            cursor = self._dags.find({"_id": {"$in": wanted}})
+            by_id = {
+                doc["_id"]: dag_from_document(doc)
+                async for doc in cursor
+                if doc["biz_domain_id"] == biz_domain_id and doc.get("deleted_at") is None
+            }
         return [by_id[dag_id] for dag_id in wanted if dag_id in by_id]
 
     async def find(self, query: DagQuery) -> Page[Dag]:

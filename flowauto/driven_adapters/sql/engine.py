@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 def create_sql_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(parsed)
+        # A fixed pool: overflow connections would be opened (a thread and the pragmas each)
+        # and closed again under every burst. SQLite has one writer anyway.
+        engine = create_async_engine(parsed, pool_size=8, max_overflow=0, pool_timeout=30)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(

@@ -25,6 +25,8 @@ class Listen:
     private_host: str
     private_port: int
     max_body_bytes: int
+    serve_public: bool = True
+    """False when this process has no `api` role: only the private port (probes) listens."""
 
 
 class _QuietSignalsServer(uvicorn.Server):
@@ -39,16 +41,14 @@ async def serve_http(services: Services, listen: Listen) -> None:
     """Serves until SIGINT or SIGTERM, then lets in-flight requests finish."""
     servers = [
         _server(
-            create_public_app(services, max_body_bytes=listen.max_body_bytes),
-            listen.public_host,
-            listen.public_port,
-        ),
-        _server(
             create_private_app(services, max_body_bytes=listen.max_body_bytes),
             listen.private_host,
             listen.private_port,
-        ),
+        )
     ]
+    if listen.serve_public:
+        public = create_public_app(services, max_body_bytes=listen.max_body_bytes)
+        servers.append(_server(public, listen.public_host, listen.public_port))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _stop, servers)
