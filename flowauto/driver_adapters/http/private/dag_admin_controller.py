@@ -13,7 +13,7 @@ from flowauto.domain.paging import DEFAULT_LIMIT, DagQuery, DagSortKey, SortOrde
 from flowauto.driver_adapters.http.dependencies import Caller, Services
 from flowauto.driver_adapters.http.paths import API_PREFIX
 from flowauto.driver_adapters.http.public.dag_controller import LimitParam, PageParam
-from flowauto.driver_adapters.http.public.dag_schemas import IdsBody, render_history
+from flowauto.driver_adapters.http.public.dag_schemas import IdsBody, render_history, render_page
 
 
 class DagAdminController(Controller):
@@ -61,10 +61,4 @@ class DagAdminController(Controller):
             order=order,
             keyword=keyword or None,
         )
-        found = await services.dag_admin.history(query)
-        return {
-            "total": found.total,
-            "page": found.page,
-            "limit": found.limit,
-            "dags": [render_history(dag) for dag in found.items],
-        }
+        return render_page(await services.dag_admin.history(query), render_history)

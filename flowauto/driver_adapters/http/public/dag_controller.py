@@ -21,6 +21,7 @@ from flowauto.driver_adapters.http.public.dag_schemas import (
     NextVersion,
     SuggestedName,
     render_document,
+    render_page,
     render_summary,
     render_version,
 )
@@ -69,13 +70,7 @@ class DagController(Controller):
             trigger_type=trigger_type,
             status=status,
         )
-        found = await services.dags.find(caller, query)
-        return {
-            "total": found.total,
-            "page": found.page,
-            "limit": found.limit,
-            "dags": [render_summary(dag) for dag in found.items],
-        }
+        return render_page(await services.dags.find(caller, query), render_summary)
 
     @get("/{dag_id:str}")
     async def read(

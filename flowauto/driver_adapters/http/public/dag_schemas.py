@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -9,6 +10,7 @@ import msgspec
 from flowauto.application.dag_commands import DagDraft, DagPatch
 from flowauto.domain.dag import Accessor, AccessorType, Dag, DagStatus, DagVersion
 from flowauto.domain.dag_document import parse_steps, parse_vars, render_steps, render_vars
+from flowauto.domain.paging import Page
 
 Status = Literal["normal", "stopped"]
 AccessorKind = Literal["user", "department", "group", "contactor"]
@@ -151,4 +153,14 @@ def render_version(version: DagVersion) -> dict[str, Any]:
         "change_log": version.change_log,
         "userid": version.userid,
         "created_at": version.created_at,
+    }
+
+
+def render_page(found: Page[Dag], render: Callable[[Dag], dict[str, Any]]) -> dict[str, Any]:
+    """The paged-list shape: `{total, page, limit, dags}`."""
+    return {
+        "total": found.total,
+        "page": found.page,
+        "limit": found.limit,
+        "dags": [render(dag) for dag in found.items],
     }
