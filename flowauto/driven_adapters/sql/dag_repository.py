@@ -19,13 +19,12 @@ from flowauto.domain.errors import (
 )
 from flowauto.domain.identity import Audience
 from flowauto.domain.paging import DagQuery, DagSortKey, Page, SortOrder
-from flowauto.driven_adapters.sql.dag_rows import (
-    accessor_rows,
-    dag_from_row,
-    dag_row,
-    version_from_row,
-    version_row,
+from flowauto.driven_adapters.dag_record import (
+    dag_from_record,
+    version_from_record,
+    version_record,
 )
+from flowauto.driven_adapters.sql.dag_rows import accessor_rows, dag_row
 from flowauto.driven_adapters.sql.tables import dag_accessors, dag_versions, dags
 from flowauto.ports.dag_repository import DagRepository
 
@@ -48,7 +47,7 @@ class SqlDagRepository(DagRepository):
             except IntegrityError as error:
                 raise _conflict(error, dag) from error
             await connection.execute(
-                dag_versions.insert().values(version_row(version, dag.biz_domain_id))
+                dag_versions.insert().values(version_record(version, dag.biz_domain_id))
             )
             await _insert_accessors(connection, dag)
 
@@ -76,7 +75,7 @@ class SqlDagRepository(DagRepository):
             total=int(total or 0),
             page=query.page,
             limit=query.limit,
-            items=tuple(dag_from_row(row) for row in rows),
+            items=tuple(dag_from_record(row) for row in rows),
         )
 
     async def update(self, dag: Dag, new_version: DagVersion | None) -> None:
@@ -99,7 +98,7 @@ class SqlDagRepository(DagRepository):
             await _insert_accessors(connection, dag)
             if new_version is not None:
                 await connection.execute(
-                    dag_versions.insert().values(version_row(new_version, dag.biz_domain_id))
+                    dag_versions.insert().values(version_record(new_version, dag.biz_domain_id))
                 )
 
     async def titles_starting_with(self, biz_domain_id: str, prefix: str) -> set[str]:
@@ -132,7 +131,7 @@ class SqlDagRepository(DagRepository):
         )
         async with self._reading() as connection:
             row = (await connection.execute(statement)).mappings().first()
-        return None if row is None else version_from_row(row)
+        return None if row is None else version_from_record(row)
 
     async def list_versions(self, biz_domain_id: str, dag_id: str) -> list[DagVersion]:
         statement = (
@@ -146,7 +145,7 @@ class SqlDagRepository(DagRepository):
         )
         async with self._reading() as connection:
             rows = (await connection.execute(statement)).mappings().all()
-        return [version_from_row(row) for row in rows]
+        return [version_from_record(row) for row in rows]
 
     async def _select_live(self, biz_domain_id: str, dag_ids: list[str]) -> list[Dag]:
         if not dag_ids:
@@ -154,7 +153,7 @@ class SqlDagRepository(DagRepository):
         statement = select(dags).where(_live(biz_domain_id), dags.c.id.in_(dag_ids))
         async with self._reading() as connection:
             rows = (await connection.execute(statement)).mappings().all()
-        return [dag_from_row(row) for row in rows]
+        return [dag_from_record(row) for row in rows]
 
     async def _change_live(self, biz_domain_id: str, dag_ids: Sequence[str], **values: Any) -> int:
         if not dag_ids:
