@@ -6,6 +6,7 @@ Handlers that must answer anonymously (health probes) say so with `opt={"anonymo
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request
@@ -22,18 +23,18 @@ _BIZ_DOMAIN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _SCHEMA_PREFIX = "/schema"
 
 
-def identity_guard(authenticator: Authenticator) -> Guard:
-    async def authenticate(
-        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-    ) -> None:
-        if handler.opt.get("anonymous") or connection.url.path.startswith(_SCHEMA_PREFIX):
-            return
-        biz_domain = business_domain_of(connection.headers.get(BIZ_DOMAIN_HEADER))
-        connection.state.identity = await authenticator.authenticate(
-            connection.headers.get("Authorization"), biz_domain
-        )
+Connection = ASGIConnection[Any, Any, Any, Any]
+Identify = Callable[[Connection], Awaitable[Identity]]
 
-    return authenticate
+
+def identity_guard(authenticator: Authenticator) -> Guard:
+    """The public port: credentials are checked by the configured authenticator."""
+
+    async def authenticate(connection: Connection) -> Identity:
+        biz_domain = business_domain_of(connection.headers.get(BIZ_DOMAIN_HEADER))
+        return await authenticator.authenticate(connection.headers.get("Authorization"), biz_domain)
+
+    return _guard(authenticate)
 
 
 def business_domain_of(header: str | None) -> str:
@@ -58,15 +59,22 @@ SERVICE_USER = "system"
 def trusted_identity_guard() -> Guard:
     """The private port trusts the cluster network: callers name the user they act for."""
 
-    async def identify(
-        connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-    ) -> None:
-        if handler.opt.get("anonymous") or connection.url.path.startswith(_SCHEMA_PREFIX):
-            return
-        connection.state.identity = Identity(
+    async def identify(connection: Connection) -> Identity:
+        return Identity(
             user_id=connection.headers.get(USER_ID_HEADER) or SERVICE_USER,
             roles=frozenset({ADMIN_ROLE}),
             biz_domain=business_domain_of(connection.headers.get(BIZ_DOMAIN_HEADER)),
         )
 
-    return identify
+    return _guard(identify)
+
+
+def _guard(identify: Identify) -> Guard:
+    """Sets `state.identity` for every request except anonymous handlers and the schema."""
+
+    async def guard(connection: Connection, handler: BaseRouteHandler) -> None:
+        if handler.opt.get("anonymous") or connection.url.path.startswith(_SCHEMA_PREFIX):
+            return
+        connection.state.identity = await identify(connection)
+
+    return guard
