@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Protocol
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flowauto.application.dag_service import DagAdminService, DagService
 from flowauto.application.readiness import ReadinessService
+from flowauto.application.run_control import RunControl
+from flowauto.application.run_driver import DriverTools
+from flowauto.application.run_engine import RunEngine
+from flowauto.application.run_service import RunService
+from flowauto.application.run_steps import RunSteps
 from flowauto.application.services import Services
+from flowauto.application.step_action import StepActions
 from flowauto.domain.ids import IdGenerator
 from flowauto.domain.operator_catalog import OperatorCatalog
+from flowauto.driven_adapters.http.address_guard import AddressGuard
+from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
 from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagRepository
+from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
 from flowauto.driven_adapters.local_authenticator import LocalAdminAuthenticator
 from flowauto.driven_adapters.mongo.client import create_mongo_client
 from flowauto.driven_adapters.mongo.dag_repository import MongoDagRepository
@@ -25,7 +36,10 @@ from flowauto.driven_adapters.system_clock import SystemClock
 from flowauto.ports.authenticator import Authenticator
 from flowauto.ports.dag_repository import DagRepository
 from flowauto.ports.health import HealthCheck
-from flowauto.settings import AuthMode, Settings
+from flowauto.ports.http_requester import HttpRequester
+from flowauto.ports.run_lease import RunLeases
+from flowauto.ports.run_repository import RunRepository
+from flowauto.settings import AuthMode, EngineSettings, Settings
 
 
 @asynccontextmanager
@@ -36,21 +50,31 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
         sql_engine = await _open_sql(stack, settings.sql_url(), settings)
         checks.append(SqlHealthCheck("sql", sql_engine))
         dags = await _open_dag_repository(stack, settings, sql_engine, checks)
+        http = await stack.enter_async_context(httpx.AsyncClient())
         yield _services(
             dags=dags,
+            runs=InMemoryRunRepository(),
             authenticator=_authenticator(settings),
             checks=checks,
             node_id=settings.node_id,
+            http=HttpxHttpRequester(http, AddressGuard(settings.http.allowed())),
+            engine=settings.engine if "worker" in settings.server.roles.split(",") else None,
         )
 
 
-def build_in_memory(authenticator: Authenticator | None = None) -> Services:
-    """The same services wired to fakes: for unit tests and quick experiments."""
+def build_in_memory(
+    authenticator: Authenticator | None = None, http: HttpRequester | None = None
+) -> Services:
+    """The same services wired to fakes: for unit tests and quick experiments. The engine is
+    not started: runs are driven by the fast path (`kick`); start it for timers."""
     return _services(
         dags=InMemoryDagRepository(),
+        runs=InMemoryRunRepository(),
         authenticator=authenticator or LocalAdminAuthenticator("admin", "Local admin"),
         checks=[],
         node_id=0,
+        http=http or HttpxHttpRequester(httpx.AsyncClient(), AddressGuard()),
+        engine=EngineSettings(worker="in-memory"),
     )
 
 
@@ -59,24 +83,43 @@ async def run_migrations(settings: Settings) -> None:
         await _open_sql(stack, settings.sql_url(), settings)
 
 
+class _RunStore(RunRepository, RunLeases, Protocol):
+    """Runs and their leases live together in every store."""
+
+
 def _services(
     *,
     dags: DagRepository,
+    runs: _RunStore,
     authenticator: Authenticator,
     checks: list[HealthCheck],
     node_id: int,
+    http: HttpRequester,
+    engine: EngineSettings | None,
 ) -> Services:
     clock = SystemClock()
-    return Services(
-        dags=DagService(
-            repository=dags,
-            catalog=OperatorCatalog.built_in(),
-            ids=IdGenerator(node_id, clock.now_ms),
+    ids = IdGenerator(node_id, clock.now_ms)
+    steps = RunSteps(dags)
+    run_engine = None
+    if engine is not None:
+        tools = DriverTools(
+            actions=StepActions(http=http, clock=clock),
             clock=clock,
-        ),
+            new_id=ids.next_id,
+            worker=engine.worker_name(),
+        )
+        run_engine = RunEngine(
+            runs=runs, leases=runs, steps=steps, tools=tools, lease_ms=engine.lease_ms,
+            poll_ms=engine.poll_ms, capacity=engine.capacity,
+        )  # fmt: skip
+    return Services(
+        dags=DagService(repository=dags, catalog=OperatorCatalog.built_in(), ids=ids, clock=clock),
         dag_admin=DagAdminService(repository=dags, clock=clock),
         readiness=ReadinessService(checks),
         authenticator=authenticator,
+        runs=RunService(runs=runs, dags=dags, steps=steps, engine=run_engine, ids=ids, clock=clock),
+        run_control=RunControl(runs=runs, leases=runs, engine=run_engine, clock=clock),
+        engine=run_engine,
     )
 
 

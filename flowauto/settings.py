@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+import socket
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -46,6 +47,31 @@ class LogSettings(BaseModel):
     format: str = "json"
 
 
+class EngineSettings(BaseModel):
+    """`worker` names this process's leases; it must be unique among live processes and
+    stable across restarts so a restarted process takes its runs back at once (default: the
+    host name, which Kubernetes makes unique per pod)."""
+
+    worker: str = ""
+    lease_ms: int = Field(default=10_000, ge=1000)
+    poll_ms: int = Field(default=250, ge=10)
+    capacity: int = Field(default=1000, ge=1)
+    drain_s: float = Field(default=10.0, ge=0)
+
+    def worker_name(self) -> str:
+        return self.worker or socket.gethostname()
+
+
+class HttpSettings(BaseModel):
+    """`allow_hosts`: comma-separated host names, addresses or CIDR networks that steps may
+    call although they are private (the SSRF guard refuses them otherwise)."""
+
+    allow_hosts: str = ""
+
+    def allowed(self) -> list[str]:
+        return [entry.strip() for entry in self.allow_hosts.split(",") if entry.strip()]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FLOWAUTO_",
@@ -61,6 +87,8 @@ class Settings(BaseSettings):
     sql: StoreSettings = StoreSettings()
     auth: AuthSettings = AuthSettings()
     log: LogSettings = LogSettings()
+    engine: EngineSettings = EngineSettings()
+    http: HttpSettings = HttpSettings()
 
     def embedded_sqlite_url(self) -> str:
         return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'flowauto.db'}"

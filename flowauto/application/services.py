@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from flowauto.application.dag_service import DagAdminService, DagService
 from flowauto.application.readiness import ReadinessService
+from flowauto.application.run_control import RunControl
+from flowauto.application.run_engine import RunEngine
+from flowauto.application.run_service import RunService
 from flowauto.ports.authenticator import Authenticator
 
 
@@ -15,3 +18,7 @@ class Services:
     dag_admin: DagAdminService
     readiness: ReadinessService
     authenticator: Authenticator
+    runs: RunService
+    run_control: RunControl
+    engine: RunEngine | None
+    """None in a process without the worker role: its runs wait for a worker to claim them."""

@@ -132,3 +132,57 @@ class DocumentTooLargeError(TooLargeError):
 
 class StoreUnavailableError(UnavailableError):
     code = "unavailable.StoreUnavailable"
+
+
+class RunNotFoundError(NotFoundError):
+    code = "notfound.RunNotFound"
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id} not found", detail={"id": run_id})
+
+
+class TaskNotFoundError(NotFoundError):
+    code = "notfound.TaskNotFound"
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"task {task_id} not found", detail={"id": task_id})
+
+
+class RunStatusConflictError(ConflictError):
+    """The run's status does not allow what was asked (resume a running run, ...)."""
+
+    code = "conflict.RunStatusConflict"
+
+    def __init__(self, run_id: str, current: str, wanted: str) -> None:
+        super().__init__(
+            f"run {run_id} is {current}; it cannot become {wanted}",
+            detail={"id": run_id, "status": current, "wanted": wanted},
+        )
+
+
+class TaskStatusConflictError(ConflictError):
+    code = "conflict.TaskStatusConflict"
+
+    def __init__(self, task_id: str, current: str, wanted: str) -> None:
+        super().__init__(
+            f"task {task_id} is {current}; it cannot {wanted}",
+            detail={"id": task_id, "status": current},
+        )
+
+
+class RunChangedError(ConflictError):
+    """A compare-and-set on the run's event sequence lost: someone else changed it first."""
+
+    code = "conflict.RunChanged"
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id} changed meanwhile; try again", detail={"id": run_id})
+
+
+class RunLeaseLostError(ConflictError):
+    """The worker's lease on the run was fenced off (canceled, or another worker took it)."""
+
+    code = "conflict.RunLeaseLost"
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"this worker no longer holds run {run_id}", detail={"id": run_id})

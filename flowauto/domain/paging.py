@@ -53,3 +53,28 @@ class DagQuery:
     trigger_type: str | None = None
     status: DagStatus | None = None
     deleted: bool = False
+
+
+class RunSortKey(enum.StrEnum):
+    STARTED_AT = "started_at"
+    ENDED_AT = "ended_at"
+    CREATED_AT = "created_at"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunQuery:
+    """Filters of the instance list. `start_time`/`end_time` bound `created_at` (Unix seconds,
+    inclusive), since runs that have not started yet must still be found; `name` is a
+    case-insensitive substring of the run name. Debug runs are left out unless asked for."""
+
+    biz_domain_id: str
+    dag_id: str | None = None
+    statuses: tuple[str, ...] = ()
+    start_time: int | None = None
+    end_time: int | None = None
+    name: str | None = None
+    include_debug: bool = False
+    page: int = 0
+    limit: int = DEFAULT_LIMIT
+    sort_by: RunSortKey = RunSortKey.CREATED_AT
+    order: SortOrder = SortOrder.DESC

@@ -1,0 +1,188 @@
+"""Controlling runs: cancel, pause, resume, retry, and continuing blocked tasks."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from flowauto.application.run_engine import RunEngine
+from flowauto.domain.errors import (
+    FieldInvalidError,
+    RunChangedError,
+    RunNotFoundError,
+    RunStatusConflictError,
+    TaskNotFoundError,
+    TaskStatusConflictError,
+)
+from flowauto.domain.identity import Identity
+from flowauto.domain.paging import RunQuery
+from flowauto.domain.run import (
+    Run,
+    RunEvent,
+    RunStatus,
+    TaskInstance,
+    TaskStatus,
+    run_status_event,
+    task_status_event,
+)
+from flowauto.ports.clock import Clock
+from flowauto.ports.run_lease import RunLeases
+from flowauto.ports.run_repository import RunRepository
+
+APPROVAL_RESULTS = ("pass", "reject", "revoke")
+ACTIVE = ("init", "scheduled", "running", "blocked", "paused")
+# Compare-and-set attempts before a control call gives up with 409 (a very busy run).
+CAS_ATTEMPTS = 20
+_Plan = Callable[[Run, list[TaskInstance]], tuple[Run, list[TaskInstance]]]
+
+
+class RunControl:
+    def __init__(
+        self, *, runs: RunRepository, leases: RunLeases, engine: RunEngine | None, clock: Clock
+    ) -> None:
+        self._runs = runs
+        self._leases = leases
+        self._engine = engine
+        self._clock = clock
+
+    async def cancel(self, caller: Identity, run_id: str) -> Run:
+        run = await self._change(caller, run_id, self._canceled)
+        await self._leases.revoke(run_id)
+        if self._engine is not None:
+            self._engine.abort(run_id)
+        return run
+
+    async def cancel_many(self, caller: Identity, run_ids: Sequence[str]) -> list[str]:
+        """Cancels the caller's non-terminal runs among `run_ids`; returns those canceled."""
+        canceled: list[str] = []
+        for run_id in dict.fromkeys(run_ids):
+            run = await self._runs.get(run_id)
+            if run is None or run.biz_domain_id != caller.biz_domain or run.terminal:
+                continue
+            await self.cancel(caller, run_id)
+            canceled.append(run_id)
+        return canceled
+
+    async def cancel_dag_runs(self, caller: Identity, dag_id: str) -> list[str]:
+        query = RunQuery(
+            biz_domain_id=caller.biz_domain, dag_id=dag_id, statuses=ACTIVE, limit=1000,
+            include_debug=True,
+        )  # fmt: skip
+        page = await self._runs.find(query)
+        return await self.cancel_many(caller, [run.id for run in page.items])
+
+    async def pause(self, caller: Identity, run_id: str) -> Run:
+        def paused(run: Run, tasks: list[TaskInstance]) -> tuple[Run, list[TaskInstance]]:
+            return run.moved(RunStatus.PAUSED, paused_from=run.status), []
+
+        return await self._change(caller, run_id, paused)
+
+    async def resume(self, caller: Identity, run_id: str) -> Run:
+        def resumed(run: Run, tasks: list[TaskInstance]) -> tuple[Run, list[TaskInstance]]:
+            if run.status is not RunStatus.PAUSED:
+                raise RunStatusConflictError(run.id, run.status.value, "resumed")
+            back = run.paused_from or RunStatus.SCHEDULED
+            # A blocked run comes back runnable: its timers or approvals may have passed.
+            target = RunStatus.RUNNING if back is RunStatus.BLOCKED else back
+            return run.moved(target, paused_from=None), []
+
+        run = await self._change(caller, run_id, resumed)
+        await self._kick(run_id)
+        return run
+
+    async def retry(self, caller: Identity, run_id: str) -> Run:
+        """Runs the failed and not-yet-run steps of a failed run again, keeping successes."""
+
+        def retried(run: Run, tasks: list[TaskInstance]) -> tuple[Run, list[TaskInstance]]:
+            if run.status is not RunStatus.FAILED:
+                raise RunStatusConflictError(run.id, run.status.value, "retried")
+            again = [
+                dataclasses.replace(task, status=TaskStatus.PENDING, reason="")
+                for task in tasks
+                if task.status in (TaskStatus.FAILED, TaskStatus.CANCELED)
+            ]
+            fresh = run.moved(RunStatus.SCHEDULED, reason="", ended_at=None, duration_ms=None)
+            return fresh, again
+
+        run = await self._change(caller, run_id, retried)
+        await self._kick(run_id)
+        return run
+
+    async def continue_task(
+        self, caller: Identity, task_id: str, result: str, data: Mapping[str, Any]
+    ) -> TaskInstance:
+        """Brings an approval decision; the run continues from the approval step."""
+        if result not in APPROVAL_RESULTS:
+            raise FieldInvalidError("result", f"must be one of {', '.join(APPROVAL_RESULTS)}")
+        task = await self._runs.get_task(task_id)
+        if task is None:
+            raise TaskNotFoundError(task_id)
+        outputs = {"result": result, "data": dict(data), "approver": caller.user_id}
+        return await self.finish_task(caller, task, TaskStatus.SUCCESS, outputs, "")
+
+    async def finish_task(
+        self, caller: Identity, task: TaskInstance, status: TaskStatus,
+        outputs: Mapping[str, Any], reason: str,
+    ) -> TaskInstance:  # fmt: skip
+        """Ends a blocked task (approval, async callback) and wakes its run."""
+        now_ms = self._clock.now_ms()
+        done = dataclasses.replace(
+            task, status=status, outputs=dict(outputs), reason=reason, ended_at=now_ms // 1000,
+            duration_ms=now_ms - (task.started_ms or now_ms),
+        )  # fmt: skip
+
+        def finished(run: Run, tasks: list[TaskInstance]) -> tuple[Run, list[TaskInstance]]:
+            current = next((t for t in tasks if t.id == task.id), task)
+            if current.status is not TaskStatus.BLOCKED:
+                raise TaskStatusConflictError(task.id, current.status.value, "be continued")
+            woken = run.moved(RunStatus.RUNNING) if run.status is RunStatus.BLOCKED else run
+            return woken, [done]
+
+        await self._change(caller, task.run_id, finished)
+        await self._kick(task.run_id)
+        return done
+
+    def _canceled(self, run: Run, tasks: list[TaskInstance]) -> tuple[Run, list[TaskInstance]]:
+        now_ms = self._clock.now_ms()
+        ended = run.moved(
+            RunStatus.CANCELED, reason="canceled", ended_at=now_ms // 1000, wake_at_ms=None,
+            duration_ms=now_ms - run.started_ms if run.started_ms else None,
+        )  # fmt: skip
+        open_tasks = [
+            dataclasses.replace(task, status=TaskStatus.CANCELED, ended_at=now_ms // 1000)
+            for task in tasks
+            if not task.terminal
+        ]
+        return ended, open_tasks
+
+    async def _change(self, caller: Identity, run_id: str, plan: _Plan) -> Run:
+        for _ in range(CAS_ATTEMPTS):
+            run = await self._runs.get(run_id)
+            if run is None or run.biz_domain_id != caller.biz_domain:
+                raise RunNotFoundError(run_id)
+            tasks = await self._runs.tasks(run_id)
+            changed, changed_tasks = plan(run, tasks)
+            events = self._events(run, changed, changed_tasks)
+            changed = dataclasses.replace(changed, event_seq=run.event_seq + len(events))
+            try:
+                await self._runs.save(changed, changed_tasks, events, expected_seq=run.event_seq)
+            except RunChangedError:
+                continue
+            return changed
+        raise RunChangedError(run_id)
+
+    def _events(self, run: Run, changed: Run, tasks: list[TaskInstance]) -> list[RunEvent]:
+        now_ms = self._clock.now_ms()
+        seq = run.event_seq
+        events: list[RunEvent] = []
+        for task in tasks:
+            seq += 1
+            events.append(task_status_event(task, seq, now_ms))
+        if changed.status != run.status:
+            events.append(run_status_event(changed, seq + 1, now_ms))
+        return events
+
+    async def _kick(self, run_id: str) -> None:
+        if self._engine is not None:
+            await self._engine.kick(run_id)

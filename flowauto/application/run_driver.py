@@ -1,0 +1,342 @@
+"""Drives one run: interprets its pinned step tree, replaying what the store already knows.
+
+The driver is re-entrant by design: after a crash, a pause, a timer or an approval, a worker
+drives the run again from the top; steps whose task instance finished are replayed from their
+stored outputs, so only steps that were in flight run again. Side-effect-free steps are
+buffered and written with the next write; a step with effects is written `running` before it
+starts, so a crash never hides that it may have happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import random
+from collections import ChainMap
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from flowauto.application.run_journal import RunJournal
+from flowauto.application.step_action import ASSIGN, Blocked, StepActions
+from flowauto.domain.comparison import holds
+from flowauto.domain.dag import Branch, Comparison, OnError, RetryPolicy, Step, walk_steps
+from flowauto.domain.resolution import Scope, resolve
+from flowauto.domain.retry_policy import retry_delay_ms
+from flowauto.domain.run import RunStatus, TaskInstance, TaskStatus
+from flowauto.domain.step_failure import StepFailure
+from flowauto.ports.clock import Clock
+
+BRANCHES = "@control/flow/branches"
+LOOP = "@control/flow/loop"
+PARALLEL = "@control/flow/parallel"
+Outputs = MutableMapping[str, Mapping[str, Any]]
+
+
+class Outcome(enum.Enum):
+    DONE = "done"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    outcome: Outcome
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriverTools:
+    actions: StepActions
+    clock: Clock
+    new_id: Callable[[], str]
+    worker: str
+    jitter: Callable[[], float] = random.random
+
+
+class RunDriver:
+    def __init__(
+        self, journal: RunJournal, steps: Sequence[Step], tasks: Sequence[TaskInstance],
+        tools: DriverTools,
+    ) -> None:  # fmt: skip
+        self.journal = journal
+        self._steps = steps
+        self._tasks = {task.key: task for task in tasks}
+        self._tools = tools
+        self._vars: dict[str, Any] = dict(journal.run.vars)
+        self._wakes: list[int] = []
+
+    async def drive(self) -> Result:
+        """Runs the tree as far as it goes; returns DONE, FAILED, BLOCKED or STOPPED (paused)."""
+        run = self.journal.run
+        trigger = self._steps[0]
+        outputs: Outputs = ChainMap({trigger.id: dict(run.inputs)})
+        if trigger.id not in self._tasks:
+            self._record(self._task(trigger, trigger.id, TaskStatus.SUCCESS, outputs=run.inputs))
+        scope = Scope(outputs=outputs, vars=self._vars, run_id=run.id, dag_id=run.dag_id)
+        return await self._sequence(self._steps[1:], scope, "")
+
+    @property
+    def vars(self) -> Mapping[str, Any]:
+        return self._vars
+
+    @property
+    def wake_at_ms(self) -> int | None:
+        return min(self._wakes) if self._wakes else None
+
+    async def _sequence(self, steps: Sequence[Step], scope: Scope, suffix: str) -> Result:
+        last = Result(Outcome.DONE)
+        for step in steps:
+            if self.journal.run.status is RunStatus.PAUSED:
+                return Result(Outcome.STOPPED)
+            result = await self._step(step, scope, suffix)
+            if result.outcome is Outcome.FAILED and step.on_error is OnError.CONTINUE:
+                result = Result(Outcome.DONE, reason=result.reason)
+            if result.outcome is not Outcome.DONE:
+                return result
+            _outputs_of(scope)[step.id] = result.outputs
+            last = result
+        return last
+
+    async def _step(self, step: Step, scope: Scope, suffix: str) -> Result:
+        key = step.id + suffix
+        if step.operator == BRANCHES:
+            return await self._container(step, key, self._branches(step, scope, suffix))
+        if step.operator == LOOP:
+            return await self._container(step, key, self._loop(step, scope, suffix))
+        if step.operator == PARALLEL:
+            return await self._container(step, key, self._parallel(step, scope, suffix))
+        return await self._action(step, key, scope)
+
+    async def _container(self, step: Step, key: str, body: Any) -> Result:
+        result: Result = await body
+        status = {
+            Outcome.DONE: TaskStatus.SUCCESS,
+            Outcome.FAILED: TaskStatus.FAILED,
+        }.get(result.outcome)
+        if status is not None and self._changed(key, status, result.outputs):
+            self._record(
+                self._task(step, key, status, outputs=result.outputs, reason=result.reason)
+            )
+        return result
+
+    def _changed(self, key: str, status: TaskStatus, outputs: Mapping[str, Any]) -> bool:
+        known = self._tasks.get(key)
+        return known is None or known.status is not status or known.outputs != outputs
+
+    async def _branches(self, step: Step, scope: Scope, suffix: str) -> Result:
+        try:
+            chosen = _first_true(step.branches, scope)
+        except StepFailure as failure:
+            return Result(Outcome.FAILED, reason=f"step {step.id}: {failure.reason}")
+        for branch in step.branches:
+            if branch is not chosen:
+                self._skip(branch.steps, suffix)
+        if chosen is None:
+            return Result(Outcome.DONE, {"branch": None})
+        result = await self._sequence(chosen.steps, scope, suffix)
+        return replace(result, outputs={"branch": chosen.id})
+
+    async def _parallel(self, step: Step, scope: Scope, suffix: str) -> Result:
+        results = await asyncio.gather(
+            *(self._sequence(branch.steps, scope, suffix) for branch in step.branches)
+        )
+        return _combined(results, {"branches": [branch.id for branch in step.branches]})
+
+    async def _loop(self, step: Step, scope: Scope, suffix: str) -> Result:
+        try:
+            items = resolve(step.parameters.get("items"), scope)
+        except StepFailure as failure:
+            return Result(Outcome.FAILED, reason=f"step {step.id}: {failure.reason}")
+        if not isinstance(items, list):
+            return Result(Outcome.FAILED, reason=f"step {step.id}: items is not a list")
+        gate = asyncio.Semaphore(_max_parallel(step.parameters.get("max_parallel")))
+
+        async def iteration(index: int, item: Any) -> Result:
+            async with gate:
+                inner = scope.in_loop(item, index, ChainMap({}, *_maps(scope)))
+                return await self._sequence(step.steps, inner, f"{suffix}@{step.id}.{index}")
+
+        results = await asyncio.gather(*(iteration(i, item) for i, item in enumerate(items)))
+        outputs = {"results": [dict(r.outputs) for r in results], "index": len(items)}
+        return _combined(list(results), outputs)
+
+    def _skip(self, steps: Sequence[Step], suffix: str) -> None:
+        for skipped in walk_steps(tuple(steps)):
+            if skipped.id + suffix not in self._tasks:
+                self._record(self._task(skipped, skipped.id + suffix, TaskStatus.SKIPPED))
+
+    async def _action(self, step: Step, key: str, scope: Scope) -> Result:
+        known = self._tasks.get(key)
+        replayed = self._replay(step, known)
+        if replayed is not None:
+            return replayed
+        try:
+            parameters = resolve(step.parameters, scope)
+        except StepFailure as failure:
+            return self._fail(step, key, known, {}, failure.reason)
+        if self._tools.actions.is_pure(step.operator):
+            return self._run_pure(step, key, parameters)
+        return await self._run_effect(step, key, known, parameters)
+
+    def _replay(self, step: Step, known: TaskInstance | None) -> Result | None:
+        if known is None:
+            return None
+        if known.status in (TaskStatus.SUCCESS, TaskStatus.SKIPPED):
+            self._assign(step, known.outputs)
+            return Result(Outcome.DONE, known.outputs)
+        if known.status is TaskStatus.FAILED:
+            return Result(Outcome.FAILED, reason=known.reason)
+        if known.status is TaskStatus.BLOCKED:
+            return self._still_blocked(known)
+        return None
+
+    def _still_blocked(self, known: TaskInstance) -> Result | None:
+        now_ms = self._tools.clock.now_ms()
+        if known.wake_at_ms is not None and known.wake_at_ms <= now_ms:
+            self._record(self._finished(known, TaskStatus.SUCCESS, {}))
+            return Result(Outcome.DONE, {})
+        if known.wake_at_ms is not None:
+            self._wakes.append(known.wake_at_ms)
+        return Result(Outcome.BLOCKED)
+
+    def _run_pure(self, step: Step, key: str, parameters: Mapping[str, Any]) -> Result:
+        started = self._tools.clock.now_ms()
+        try:
+            outputs = self._tools.actions.run_pure(step.operator, parameters)
+        except StepFailure as failure:
+            return self._fail(step, key, None, parameters, failure.reason)
+        task = self._task(step, key, TaskStatus.RUNNING, inputs=parameters, started_ms=started)
+        self._record(self._finished(task, TaskStatus.SUCCESS, outputs))
+        self._assign(step, outputs)
+        return Result(Outcome.DONE, outputs)
+
+    async def _run_effect(
+        self, step: Step, key: str, known: TaskInstance | None, parameters: Mapping[str, Any]
+    ) -> Result:
+        attempt = known.attempt if known else 0
+        policy = step.retry or RetryPolicy()
+        while True:
+            attempt += 1
+            task = self._task(step, key, TaskStatus.RUNNING, inputs=parameters, attempt=attempt)
+            self._record(task)
+            await self.journal.flush()
+            try:
+                async with asyncio.timeout(step.timeout_ms / 1000 if step.timeout_ms else None):
+                    output = await self._tools.actions.run_effect(step.operator, parameters)
+            except StepFailure as failure:
+                reason = failure.reason
+            except TimeoutError:
+                reason = f"timed out after {step.timeout_ms} ms"
+            else:
+                return self._settled(step, task, output)
+            delay = retry_delay_ms(policy, attempt, self._tools.jitter)
+            if delay is None:
+                return self._fail(step, key, task, parameters, reason)
+            self._record(replace(task, status=TaskStatus.SCHEDULED, reason=reason))
+            await asyncio.sleep(delay / 1000)
+
+    def _settled(self, step: Step, task: TaskInstance, output: Any) -> Result:
+        if isinstance(output, Blocked):
+            self._record(replace(task, status=TaskStatus.BLOCKED, wake_at_ms=output.wake_at_ms))
+            if output.wake_at_ms is not None:
+                self._wakes.append(output.wake_at_ms)
+            return Result(Outcome.BLOCKED)
+        self._record(self._finished(task, TaskStatus.SUCCESS, output))
+        return Result(Outcome.DONE, output)
+
+    def _fail(
+        self, step: Step, key: str, known: TaskInstance | None,
+        parameters: Mapping[str, Any], reason: str,
+    ) -> Result:  # fmt: skip
+        task = known or self._task(step, key, TaskStatus.RUNNING, inputs=parameters)
+        self._record(self._finished(task, TaskStatus.FAILED, {}, reason))
+        return Result(Outcome.FAILED, reason=f"step {step.id}: {reason}")
+
+    def _assign(self, step: Step, outputs: Mapping[str, Any]) -> None:
+        if step.operator == ASSIGN and "name" in outputs:
+            self._vars[str(outputs["name"])] = outputs.get("value")
+
+    def _record(self, task: TaskInstance) -> None:
+        self._tasks[task.key] = task
+        self.journal.record(task)
+
+    def _task(
+        self, step: Step, key: str, status: TaskStatus, *, outputs: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None, reason: str = "", attempt: int = 1,
+        started_ms: int | None = None,
+    ) -> TaskInstance:  # fmt: skip
+        known = self._tasks.get(key)
+        now_ms = started_ms or self._tools.clock.now_ms()
+        return TaskInstance(
+            id=known.id if known else self._tools.new_id(),
+            run_id=self.journal.run.id,
+            key=key,
+            step_id=step.id,
+            operator=step.operator,
+            title=step.title,
+            status=status,
+            attempt=attempt,
+            inputs=inputs or {},
+            outputs=outputs or {},
+            reason=reason,
+            started_at=now_ms // 1000,
+            started_ms=now_ms,
+            worker=self._tools.worker,
+        )
+
+    def _finished(
+        self, task: TaskInstance, status: TaskStatus, outputs: Mapping[str, Any], reason: str = ""
+    ) -> TaskInstance:
+        now_ms = self._tools.clock.now_ms()
+        started = task.started_ms or now_ms
+        return replace(
+            task, status=status, outputs=outputs, reason=reason, ended_at=now_ms // 1000,
+            duration_ms=now_ms - started,
+        )  # fmt: skip
+
+
+def _first_true(branches: Sequence[Branch], scope: Scope) -> Branch | None:
+    for branch in branches:
+        groups = [
+            [_operands(comparison, scope) for comparison in group] for group in branch.conditions
+        ]
+        if holds(groups):
+            return branch
+    return None
+
+
+def _operands(comparison: Comparison, scope: Scope) -> tuple[str, object, object]:
+    parameters = comparison.parameters
+    return (
+        comparison.operator,
+        resolve(parameters.get("a"), scope),
+        resolve(parameters.get("b"), scope),
+    )
+
+
+def _combined(results: Sequence[Result], outputs: Mapping[str, Any]) -> Result:
+    for outcome in (Outcome.STOPPED, Outcome.FAILED, Outcome.BLOCKED):
+        found = [r for r in results if r.outcome is outcome]
+        if found:
+            return Result(outcome, outputs, found[0].reason)
+    return Result(Outcome.DONE, outputs)
+
+
+def _max_parallel(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return 1
+
+
+def _outputs_of(scope: Scope) -> ChainMap[str, Mapping[str, Any]]:
+    """The driver builds every scope on a ChainMap: the first map is the current frame."""
+    outputs = scope.outputs
+    assert isinstance(outputs, ChainMap)
+    return outputs
+
+
+def _maps(scope: Scope) -> list[MutableMapping[str, Mapping[str, Any]]]:
+    return list(_outputs_of(scope).maps)

@@ -1,0 +1,192 @@
+"""The engine worker: claims runs under a lease, drives them, renews and hands them back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+from flowauto.application.run_driver import DriverTools, Outcome, Result, RunDriver
+from flowauto.application.run_journal import RunJournal, RunStopped
+from flowauto.application.run_steps import RunSteps
+from flowauto.domain.errors import RunChangedError
+from flowauto.domain.run import Run, RunStatus, TaskInstance
+from flowauto.ports.run_lease import Lease, RunLeases
+from flowauto.ports.run_repository import RunRepository
+
+log = logging.getLogger(__name__)
+# A run whose final write keeps losing to concurrent changes is driven again at most this often
+# before it is handed back (another claim will pick it up).
+MAX_REDRIVES = 20
+
+
+class RunEngine:
+    def __init__(
+        self, *, runs: RunRepository, leases: RunLeases, steps: RunSteps, tools: DriverTools,
+        lease_ms: int = 10_000, poll_ms: int = 250, capacity: int = 1000,
+    ) -> None:  # fmt: skip
+        self._runs = runs
+        self._leases = leases
+        self._steps = steps
+        self._tools = tools
+        self._lease_ms = lease_ms
+        self._poll_s = poll_ms / 1000
+        self._capacity = capacity
+        self._active: dict[str, tuple[Lease, asyncio.Task[None]]] = {}
+        self._wake = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
+        self._stopping = False
+
+    @property
+    def worker(self) -> str:
+        return self._tools.worker
+
+    async def start(self) -> None:
+        """Takes back this worker's runs from before a restart, then claims and renews."""
+        now_ms = self._tools.clock.now_ms()
+        for lease in await self._leases.reclaim(self.worker, now_ms, self._lease_ms):
+            self._spawn(lease)
+        self._loops = [
+            asyncio.create_task(self._claim_loop(), name="engine-claim"),
+            asyncio.create_task(self._renew_loop(), name="engine-renew"),
+        ]
+
+    async def stop(self, drain_s: float) -> None:
+        """Stops claiming, lets drivers finish for `drain_s`, then cancels the rest and hands
+        their runs back, so another worker takes them at once."""
+        self._stopping = True
+        for loop in self._loops:
+            loop.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        pending = [task for _, task in self._active.values()]
+        if pending:
+            await asyncio.wait(pending, timeout=drain_s)
+        for _, task in list(self._active.values()):
+            task.cancel()
+        await asyncio.gather(*(task for _, task in self._active.values()), return_exceptions=True)
+
+    async def kick(self, run_id: str) -> None:
+        """Drives the run here now if it can make progress and nobody holds it (fast path after
+        a start, a resume or an approval); otherwise the claim loop will see it."""
+        if self._stopping or run_id in self._active or len(self._active) >= self._capacity:
+            self._wake.set()
+            return
+        now_ms = self._tools.clock.now_ms()
+        lease = await self._leases.claim_run(self.worker, run_id, now_ms, self._lease_ms)
+        if lease is not None:
+            self._spawn(lease)
+
+    def abort(self, run_id: str) -> None:
+        """Cancels the local driver of a run (canceled runs: running steps stop at once)."""
+        held = self._active.get(run_id)
+        if held is not None:
+            held[1].cancel()
+
+    def nudge(self, run_id: str) -> None:
+        """Tells a local driver its run changed; an idle claim loop looks again too."""
+        self._wake.set()
+
+    async def _claim_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_s)
+            self._wake.clear()
+            room = self._capacity - len(self._active)
+            if room <= 0:
+                continue
+            try:
+                now_ms = self._tools.clock.now_ms()
+                leases = await self._leases.claim(self.worker, now_ms, self._lease_ms, room)
+            except Exception:
+                log.exception("claiming runs failed; trying again")
+                continue
+            for lease in leases:
+                self._spawn(lease)
+
+    async def _renew_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._lease_ms / 3000)
+            leases = [lease for lease, _ in self._active.values()]
+            if not leases:
+                continue
+            try:
+                now_ms = self._tools.clock.now_ms()
+                lost = await self._leases.renew(self.worker, leases, now_ms, self._lease_ms)
+            except Exception:
+                log.exception("renewing leases failed; trying again")
+                continue
+            for run_id in lost:
+                self.abort(run_id)
+
+    def _spawn(self, lease: Lease) -> None:
+        task = asyncio.create_task(self._drive(lease), name=f"run-{lease.run_id}")
+        self._active[lease.run_id] = (lease, task)
+
+    async def _drive(self, lease: Lease) -> None:
+        try:
+            await self._drive_run(lease)
+        except RunStopped:
+            pass
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("driving run %s failed; it will be picked up again", lease.run_id)
+        finally:
+            self._active.pop(lease.run_id, None)
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._leases.release(self.worker, lease))
+
+    async def _drive_run(self, lease: Lease) -> None:
+        run = await self._runs.get(lease.run_id)
+        if run is None or run.terminal:
+            return
+        steps = await self._steps.of(run)
+        journal = RunJournal(run, lease, self._runs, self._tools.clock)
+        await journal.flush(self._started)
+        stored = await self._runs.tasks(run.id)
+        for _ in range(MAX_REDRIVES):
+            driver = RunDriver(journal, steps, _overlay(stored, journal.pending()), self._tools)
+            result = await driver.drive()
+            try:
+                await journal.flush(
+                    functools.partial(self._ended, result=result, driver=driver), reapply=False
+                )
+                return
+            except RunChangedError:
+                stored = await self._runs.tasks(run.id)
+
+    def _started(self, run: Run) -> Run:
+        if run.status is RunStatus.RUNNING and run.started_ms is not None:
+            return run
+        now_ms = self._tools.clock.now_ms()
+        started_ms = run.started_ms or now_ms
+        return run.moved(
+            RunStatus.RUNNING, started_ms=started_ms, started_at=started_ms // 1000, wake_at_ms=None
+        )
+
+    def _ended(self, run: Run, *, result: Result, driver: RunDriver) -> Run:
+        if run.status is RunStatus.PAUSED or result.outcome is Outcome.STOPPED:
+            return replace(run, vars=dict(driver.vars))
+        if result.outcome is Outcome.BLOCKED:
+            return run.moved(
+                RunStatus.BLOCKED, wake_at_ms=driver.wake_at_ms, vars=dict(driver.vars)
+            )
+        now_ms = self._tools.clock.now_ms()
+        status = RunStatus.SUCCESS if result.outcome is Outcome.DONE else RunStatus.FAILED
+        return run.moved(
+            status,
+            reason=result.reason if status is RunStatus.FAILED else "",
+            vars=dict(driver.vars),
+            ended_at=now_ms // 1000,
+            duration_ms=now_ms - (run.started_ms or now_ms),
+            wake_at_ms=None,
+        )
+
+
+def _overlay(stored: Sequence[TaskInstance], pending: Sequence[TaskInstance]) -> list[TaskInstance]:
+    by_key = {task.key: task for task in stored}
+    by_key.update((task.key, task) for task in pending)
+    return list(by_key.values())

@@ -1,0 +1,90 @@
+"""The driver's write path: task records are buffered and written with the run in one
+compare-and-set, so side-effect-free steps cost no round trip of their own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from flowauto.domain.errors import RunChangedError, RunLeaseLostError
+from flowauto.domain.run import (
+    Run,
+    RunEvent,
+    TaskInstance,
+    run_status_event,
+    task_status_event,
+)
+from flowauto.ports.clock import Clock
+from flowauto.ports.run_lease import Lease
+from flowauto.ports.run_repository import RunRepository
+
+RunChange = Callable[[Run], Run]
+
+
+class RunStopped(Exception):  # noqa: N818 (a control-flow signal, not a bug)
+    """The run was canceled, finished or taken by another worker while this one drove it."""
+
+
+class RunJournal:
+    def __init__(self, run: Run, lease: Lease, store: RunRepository, clock: Clock) -> None:
+        self.run = run
+        self._lease = lease
+        self._store = store
+        self._clock = clock
+        self._pending: dict[str, TaskInstance] = {}
+        self._order: list[TaskInstance] = []
+
+    def record(self, task: TaskInstance) -> None:
+        """Buffers a task state; the next flush writes it (and a task.status event)."""
+        self._pending[task.key] = task
+        self._order.append(task)
+
+    def pending(self) -> list[TaskInstance]:
+        """Task states recorded but not written yet."""
+        return list(self._pending.values())
+
+    async def flush(self, change: RunChange | None = None, *, reapply: bool = True) -> Run:
+        """Writes the buffered tasks and `change(run)`; on a lost compare-and-set re-reads the
+        run and applies `change` to the fresh one, or, with `reapply` False, raises
+        RunChangedError (the fresh run in `self.run`) for the caller to decide again.
+        Raises RunStopped when the run went terminal or this worker lost the lease."""
+        while True:
+            current = self.run
+            target = change(current) if change is not None else current
+            if target is current and not self._order:
+                return current
+            try:
+                return await self._write(current, target)
+            except RunChangedError:
+                fresh = await self._store.get(current.id)
+                if fresh is None or fresh.terminal:
+                    raise RunStopped(current.id) from None
+                self.run = fresh
+                if not reapply:
+                    raise
+
+    async def _write(self, current: Run, target: Run) -> Run:
+        now_ms = self._clock.now_ms()
+        events: list[RunEvent] = []
+        seq = current.event_seq
+        for task in self._order:
+            seq += 1
+            events.append(task_status_event(task, seq, now_ms))
+        if target.status != current.status:
+            seq += 1
+            events.append(run_status_event(target, seq, now_ms))
+        written = replace(target, event_seq=seq)
+        try:
+            await self._store.save(
+                written,
+                list(self._pending.values()),
+                events,
+                expected_seq=current.event_seq,
+                epoch=self._lease.epoch,
+            )
+        except RunLeaseLostError as exc:
+            raise RunStopped(current.id) from exc
+        self._pending.clear()
+        self._order.clear()
+        self.run = written
+        return written

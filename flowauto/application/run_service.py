@@ -1,0 +1,155 @@
+"""Starting runs and reading them: the run use cases of SPEC section 4."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowauto.application.run_engine import RunEngine
+from flowauto.application.run_steps import RunSteps
+from flowauto.domain.dag import Dag, DagStatus, Step, walk_steps
+from flowauto.domain.errors import (
+    ConflictError,
+    DagNotFoundError,
+    FieldInvalidError,
+    RunNotFoundError,
+)
+from flowauto.domain.form import check_form
+from flowauto.domain.identity import Identity, can_read
+from flowauto.domain.ids import IdGenerator
+from flowauto.domain.paging import Page, RunQuery
+from flowauto.domain.run import Run, RunEvent, RunStatus, RunTrigger, TaskInstance
+from flowauto.ports.clock import Clock
+from flowauto.ports.dag_repository import DagRepository
+from flowauto.ports.run_repository import RunRepository
+
+FORM = "@trigger/form"
+_TRIGGER_OF_OPERATOR = {FORM: RunTrigger.FORM, "@trigger/manual": RunTrigger.MANUAL}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRequest:
+    data: Mapping[str, Any] = field(default_factory=dict)
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    idempotency_key: str = ""
+
+
+class RunService:
+    def __init__(
+        self, *, runs: RunRepository, dags: DagRepository, steps: RunSteps,
+        engine: RunEngine | None, ids: IdGenerator, clock: Clock,
+    ) -> None:  # fmt: skip
+        self._runs = runs
+        self._dags = dags
+        self._steps = steps
+        self._engine = engine
+        self._ids = ids
+        self._clock = clock
+
+    async def start(self, caller: Identity, dag_id: str, request: RunRequest) -> str:
+        """Starts a run of the DAG's latest version; returns its id (the earlier run's id when
+        the idempotency key was used in the last 24 hours)."""
+        dag = await self._readable_dag(caller, dag_id)
+        if dag.status is DagStatus.STOPPED:
+            raise ConflictError(f"DAG {dag_id} is stopped", detail={"id": dag_id})
+        inputs = _trigger_inputs(dag.steps[0], caller, request.data)
+        run = self._new_run(dag, caller, inputs, request.vars)
+        key = f"{caller.biz_domain}/{caller.user_id}/{dag_id}/{request.idempotency_key}"
+        run_id = await self._runs.add(run, [], key if request.idempotency_key else "")
+        if run_id == run.id:
+            self._steps.remember(dag.version_id, dag.steps)
+            await self._kick(run_id)
+        return run_id
+
+    async def rerun(self, caller: Identity, run_id: str, from_step: str, latest: bool) -> str:
+        """A new run that starts at `from_step`, copying the outputs of the steps before it."""
+        original = await self.get(caller, run_id)
+        dag = await self._readable_dag(caller, original.dag_id)
+        version_id, version, steps = dag.version_id, dag.version, dag.steps
+        if not latest:
+            steps = await self._steps.of(original)
+            version_id, version = original.version_id, original.version
+        order = [step.id for step in walk_steps(steps)]
+        if from_step not in order[1:]:
+            raise FieldInvalidError("from_step", f"step {from_step!r} is not an action of the DAG")
+        before = set(order[: order.index(from_step)])
+        run = dataclasses.replace(
+            self._new_run(dag, caller, original.inputs, original.vars),
+            version_id=version_id, version=version, trigger=RunTrigger.RETRY,
+        )  # fmt: skip
+        copied = [_copy(task, run.id, self._ids.next_id()) for task in
+                  await self._runs.tasks(run_id) if task.step_id in before]  # fmt: skip
+        await self._runs.add(run, [])
+        if copied:
+            await self._runs.save(run, copied, [], expected_seq=run.event_seq)
+        await self._kick(run.id)
+        return run.id
+
+    async def get(self, caller: Identity, run_id: str) -> Run:
+        run = await self._runs.get(run_id)
+        if run is None or run.biz_domain_id != caller.biz_domain:
+            raise RunNotFoundError(run_id)
+        return run
+
+    async def find(self, caller: Identity, query: RunQuery) -> Page[Run]:
+        if query.dag_id is not None:
+            await self._readable_dag(caller, query.dag_id)
+        return await self._runs.find(dataclasses.replace(query, biz_domain_id=caller.biz_domain))
+
+    async def tasks(
+        self, caller: Identity, run_id: str, statuses: tuple[str, ...]
+    ) -> list[TaskInstance]:
+        await self.get(caller, run_id)
+        tasks = await self._runs.tasks(run_id)
+        return [task for task in tasks if not statuses or task.status.value in statuses]
+
+    async def counts(self, caller: Identity, dag_id: str) -> dict[str, int]:
+        await self._readable_dag(caller, dag_id)
+        return await self._runs.count_by_status(caller.biz_domain, dag_id)
+
+    async def events_after(self, caller: Identity, run_id: str, seq: int) -> list[RunEvent]:
+        await self.get(caller, run_id)
+        return await self._runs.events_after(run_id, seq, 500)
+
+    async def _readable_dag(self, caller: Identity, dag_id: str) -> Dag:
+        dag = await self._dags.get(caller.biz_domain, dag_id)
+        if dag is None or not can_read(caller, dag):
+            raise DagNotFoundError(dag_id)
+        return dag
+
+    def _new_run(
+        self, dag: Dag, caller: Identity, inputs: Mapping[str, Any], run_vars: Mapping[str, Any]
+    ) -> Run:
+        defaults = {name: var.default_value for name, var in dag.vars.items()}
+        return Run(
+            id=self._ids.next_id(),
+            dag_id=dag.id,
+            version_id=dag.version_id,
+            version=dag.version,
+            name=dag.title,
+            trigger=_TRIGGER_OF_OPERATOR.get(dag.trigger, RunTrigger.MANUAL),
+            status=RunStatus.SCHEDULED,
+            vars={**defaults, **run_vars},
+            inputs=inputs,
+            userid=caller.user_id,
+            biz_domain_id=caller.biz_domain,
+            created_at=self._clock.now(),
+        )
+
+    async def _kick(self, run_id: str) -> None:
+        if self._engine is not None:
+            await self._engine.kick(run_id)
+
+
+def _trigger_inputs(trigger: Step, caller: Identity, data: Mapping[str, Any]) -> dict[str, Any]:
+    accessor = {"id": caller.user_id, "name": caller.name, "type": "user"}
+    if trigger.operator != FORM:
+        return {"accessor": accessor, "data": dict(data)}
+    fields = trigger.parameters.get("fields") or []
+    return {"fields": check_form(fields, data), "accessor": accessor}
+
+
+def _copy(task: TaskInstance, run_id: str, task_id: str) -> TaskInstance:
+    return dataclasses.replace(task, id=task_id, run_id=run_id)

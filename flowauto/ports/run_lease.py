@@ -1,0 +1,45 @@
+"""Which worker drives which run: leases with a fencing epoch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lease:
+    """A worker's hold on a run; `epoch` grows on every claim, so a worker whose lease ran out
+    can no longer write once another worker has claimed the run."""
+
+    run_id: str
+    epoch: int
+
+
+class RunLeases(Protocol):
+    async def claim(self, worker: str, now_ms: int, lease_ms: int, limit: int) -> list[Lease]:
+        """Takes up to `limit` runs nobody holds (or whose lease expired) that can make
+        progress: scheduled or running ones, and blocked ones whose timer is due."""
+        ...
+
+    async def claim_run(self, worker: str, run_id: str, now_ms: int, lease_ms: int) -> Lease | None:
+        """Takes this run when it can make progress and nobody holds it; None otherwise."""
+        ...
+
+    async def renew(
+        self, worker: str, leases: Sequence[Lease], now_ms: int, lease_ms: int
+    ) -> list[str]:
+        """Extends the leases still held; returns the ids of runs whose lease was lost."""
+        ...
+
+    async def release(self, worker: str, lease: Lease) -> None:
+        """Gives the run up (a no-op when the lease was already lost)."""
+        ...
+
+    async def reclaim(self, worker: str, now_ms: int, lease_ms: int) -> list[Lease]:
+        """Takes back the runs still held under this worker's name (after its restart)."""
+        ...
+
+    async def revoke(self, run_id: str) -> None:
+        """Ends whatever lease is held on the run, so its worker's next write or renewal fails."""
+        ...
