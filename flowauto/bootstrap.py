@@ -32,6 +32,7 @@ from flowauto.driven_adapters.sql.dag_repository import SqlDagRepository
 from flowauto.driven_adapters.sql.engine import create_sql_engine
 from flowauto.driven_adapters.sql.health import SqlHealthCheck
 from flowauto.driven_adapters.sql.migration import migrate
+from flowauto.driven_adapters.sql.run_repository import SqlRunRepository
 from flowauto.driven_adapters.system_clock import SystemClock
 from flowauto.ports.authenticator import Authenticator
 from flowauto.ports.dag_repository import DagRepository
@@ -49,11 +50,11 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
         checks: list[HealthCheck] = []
         sql_engine = await _open_sql(stack, settings.sql_url(), settings)
         checks.append(SqlHealthCheck("sql", sql_engine))
-        dags = await _open_dag_repository(stack, settings, sql_engine, checks)
+        dags, runs = await _open_document_stores(stack, settings, sql_engine, checks)
         http = await stack.enter_async_context(httpx.AsyncClient())
         yield _services(
             dags=dags,
-            runs=InMemoryRunRepository(),
+            runs=runs,
             authenticator=_authenticator(settings),
             checks=checks,
             node_id=settings.node_id,
@@ -132,9 +133,10 @@ async def _open_sql(stack: AsyncExitStack, url: str, settings: Settings) -> Asyn
     return engine
 
 
-async def _open_dag_repository(
+async def _open_document_stores(
     stack: AsyncExitStack, settings: Settings, sql_engine: AsyncEngine, checks: list[HealthCheck]
-) -> DagRepository:
+) -> tuple[DagRepository, _RunStore]:
+    """DAGs, versions, runs and task instances live in the document store."""
     url = settings.document_store_url()
     if url.startswith(("mongodb://", "mongodb+srv://")):
         client = create_mongo_client(url)
@@ -142,12 +144,12 @@ async def _open_dag_repository(
         repository = MongoDagRepository.of_client(client)
         await repository.ensure_indexes()
         checks.append(MongoHealthCheck("mongodb", client))
-        return repository
-    if url == settings.sql_url():
-        return SqlDagRepository(sql_engine)
-    engine = await _open_sql(stack, url, settings)
-    checks.append(SqlHealthCheck("document_store", engine))
-    return SqlDagRepository(engine)
+        return repository, SqlRunRepository(sql_engine)
+    engine = sql_engine
+    if url != settings.sql_url():
+        engine = await _open_sql(stack, url, settings)
+        checks.append(SqlHealthCheck("document_store", engine))
+    return SqlDagRepository(engine), SqlRunRepository(engine)
 
 
 def _authenticator(settings: Settings) -> Authenticator:

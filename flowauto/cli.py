@@ -83,7 +83,14 @@ async def _serve_async(settings: Settings) -> None:
             max_body_bytes=server.max_body_bytes,
             serve_public="api" in _roles(server.roles),
         )
-        await serve_http(services, listen)
+        if services.engine is not None:
+            await services.engine.start()
+        try:
+            await serve_http(services, listen)
+        finally:
+            # SIGTERM: the servers have stopped taking requests; let running steps finish.
+            if services.engine is not None:
+                await services.engine.stop(settings.engine.drain_s)
 
 
 def _check_serve_settings(settings: Settings) -> None:

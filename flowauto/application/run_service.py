@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,12 +21,22 @@ from flowauto.domain.form import check_form
 from flowauto.domain.identity import Identity, can_read
 from flowauto.domain.ids import IdGenerator
 from flowauto.domain.paging import Page, RunQuery
-from flowauto.domain.run import Run, RunEvent, RunStatus, RunTrigger, TaskInstance
+from flowauto.domain.run import (
+    TERMINAL_RUN,
+    Run,
+    RunEvent,
+    RunEventType,
+    RunStatus,
+    RunTrigger,
+    TaskInstance,
+    run_status_event,
+)
 from flowauto.ports.clock import Clock
 from flowauto.ports.dag_repository import DagRepository
 from flowauto.ports.run_repository import RunRepository
 
 FORM = "@trigger/form"
+_ENDED = frozenset(status.value for status in TERMINAL_RUN)
 _TRIGGER_OF_OPERATOR = {FORM: RunTrigger.FORM, "@trigger/manual": RunTrigger.MANUAL}
 
 
@@ -57,7 +68,8 @@ class RunService:
         inputs = _trigger_inputs(dag.steps[0], caller, request.data)
         run = self._new_run(dag, caller, inputs, request.vars)
         key = f"{caller.biz_domain}/{caller.user_id}/{dag_id}/{request.idempotency_key}"
-        run_id = await self._runs.add(run, [], key if request.idempotency_key else "")
+        opened = [run_status_event(run, 1, self._clock.now_ms())]
+        run_id = await self._runs.add(run, opened, key if request.idempotency_key else "")
         if run_id == run.id:
             self._steps.remember(dag.version_id, dag.steps)
             await self._kick(run_id)
@@ -81,7 +93,7 @@ class RunService:
         )  # fmt: skip
         copied = [_copy(task, run.id, self._ids.next_id()) for task in
                   await self._runs.tasks(run_id) if task.step_id in before]  # fmt: skip
-        await self._runs.add(run, [])
+        await self._runs.add(run, [run_status_event(run, 1, self._clock.now_ms())])
         if copied:
             await self._runs.save(run, copied, [], expected_seq=run.event_seq)
         await self._kick(run.id)
@@ -113,6 +125,25 @@ class RunService:
         await self.get(caller, run_id)
         return await self._runs.events_after(run_id, seq, 500)
 
+    async def follow(
+        self, caller: Identity, run_id: str, after_seq: int, poll_s: float = 0.2
+    ) -> AsyncIterator[RunEvent]:
+        """The run's events after `after_seq`, as they happen, ending after the terminal run
+        event (or at once when the run already ended and everything was seen)."""
+        await self.get(caller, run_id)
+        while True:
+            events = await self._runs.events_after(run_id, after_seq, 500)
+            for event in events:
+                yield event
+                after_seq = event.seq
+                if event.type is RunEventType.RUN_STATUS and event.data["status"] in _ENDED:
+                    return
+            if not events:
+                run = await self._runs.get(run_id)
+                if run is None or (run.terminal and run.event_seq <= after_seq):
+                    return
+                await asyncio.sleep(poll_s)
+
     async def _readable_dag(self, caller: Identity, dag_id: str) -> Dag:
         dag = await self._dags.get(caller.biz_domain, dag_id)
         if dag is None or not can_read(caller, dag):
@@ -136,6 +167,7 @@ class RunService:
             userid=caller.user_id,
             biz_domain_id=caller.biz_domain,
             created_at=self._clock.now(),
+            event_seq=1,
         )
 
     async def _kick(self, run_id: str) -> None:

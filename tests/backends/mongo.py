@@ -21,6 +21,7 @@ from pymongo import AsyncMongoClient
 
 from flowauto.driven_adapters.mongo.client import create_mongo_client
 from flowauto.driven_adapters.mongo.dag_repository import MongoDagRepository
+from flowauto.driven_adapters.mongo.run_repository import MongoRunRepository
 from tests.services import free_port, service_missing
 
 START_TIMEOUT_S = 30.0
@@ -116,3 +117,12 @@ async def mongo_dag_repository(
     repository = MongoDagRepository.of_client(mongo_client)
     await repository.ensure_indexes()
     return repository
+
+
+@pytest.fixture
+async def mongo_run_store(
+    mongo_client: AsyncMongoClient[dict[str, Any]],
+) -> MongoRunRepository:
+    store = MongoRunRepository.of_client(mongo_client)
+    await store.ensure_indexes()
+    return store

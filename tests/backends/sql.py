@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from flowauto.driven_adapters.sql.dag_repository import SqlDagRepository
 from flowauto.driven_adapters.sql.engine import create_sql_engine
 from flowauto.driven_adapters.sql.migration import migrate
+from flowauto.driven_adapters.sql.run_repository import SqlRunRepository
 from flowauto.driven_adapters.sql.tables import metadata
 from tests.services import MARIADB_HOST, MARIADB_PORT, port_open, service_missing
 
@@ -65,3 +66,13 @@ def sqlite_dag_repository(sqlite_engine: AsyncEngine) -> SqlDagRepository:
 @pytest.fixture
 def mariadb_dag_repository(mariadb_engine: AsyncEngine) -> SqlDagRepository:
     return SqlDagRepository(mariadb_engine)
+
+
+@pytest.fixture
+def sqlite_run_store(sqlite_engine: AsyncEngine) -> SqlRunRepository:
+    return SqlRunRepository(sqlite_engine)
+
+
+@pytest.fixture
+def mariadb_run_store(mariadb_engine: AsyncEngine) -> SqlRunRepository:
+    return SqlRunRepository(mariadb_engine)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import pytest
 
 from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagRepository
+from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
 from flowauto.ports.dag_repository import DagRepository
+from flowauto.ports.run_lease import RunLeases
+from flowauto.ports.run_repository import RunRepository
+
+
+class RunStore(RunRepository, RunLeases, Protocol):
+    """Every backend keeps runs and their leases together."""
+
 
 DAG_BACKENDS = ["memory", "sqlite", "mariadb", "mongo"]
 
@@ -18,3 +28,14 @@ def dag_repository(request: pytest.FixtureRequest) -> DagRepository:
     # Each backend plugin provides `<backend>_dag_repository`, empty for every test.
     repository: DagRepository = request.getfixturevalue(f"{request.param}_dag_repository")
     return repository
+
+
+RUN_BACKENDS = ["memory", "sqlite", "mariadb", "mongo"]
+
+
+@pytest.fixture(params=RUN_BACKENDS)
+def run_store(request: pytest.FixtureRequest) -> RunStore:
+    if request.param == "memory":
+        return InMemoryRunRepository()
+    store: RunStore = request.getfixturevalue(f"{request.param}_run_store")
+    return store

@@ -37,7 +37,7 @@ class HttpxHttpRequester(HttpRequester):
         content, headers = _encode(body, dict(call.headers))
         try:
             return await self._client.request(
-                method, url, params=dict(call.query), headers=headers, content=content,
+                method, url, params=dict(call.query) or None, headers=headers, content=content,
                 timeout=call.timeout_ms / 1000, follow_redirects=False,
             )  # fmt: skip
         except httpx.TimeoutException as exc:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flowauto.domain.dag import AccessorType, Dag, DagStatus, DagVersion
@@ -15,7 +15,6 @@ from flowauto.domain.errors import (
     ConflictError,
     DagRevisionConflictError,
     DagTitleTakenError,
-    StoreUnavailableError,
 )
 from flowauto.domain.identity import Audience
 from flowauto.domain.paging import DagQuery, DagSortKey, Page, SortOrder
@@ -24,6 +23,7 @@ from flowauto.driven_adapters.dag_record import (
     version_from_record,
     version_record,
 )
+from flowauto.driven_adapters.sql.access import reading, transaction
 from flowauto.driven_adapters.sql.dag_rows import accessor_rows, dag_row
 from flowauto.driven_adapters.sql.tables import dag_accessors, dag_versions, dags
 from flowauto.ports.dag_repository import DagRepository
@@ -167,27 +167,11 @@ class SqlDagRepository(DagRepository):
             result = await connection.execute(statement)
         return int(result.rowcount)
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self._translated(), self._engine.begin() as connection:
-            yield connection
+    def _transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return transaction(self._engine)
 
-    @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[AsyncConnection]:
-        """A plain connection for reads: no BEGIN/COMMIT round trips."""
-        async with self._translated(), self._engine.connect() as connection:
-            yield connection
-
-    @asynccontextmanager
-    async def _translated(self) -> AsyncIterator[None]:
-        try:
-            yield
-        except IntegrityError:
-            raise
-        except (DBAPIError, OSError) as error:
-            raise StoreUnavailableError(
-                f"the SQL store is unavailable: {type(error).__name__}"
-            ) from error
+    def _reading(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return reading(self._engine)
 
 
 def _live(biz_domain_id: str) -> ColumnElement[bool]:

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import mysql
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Steps may be as large as a whole document (1 MiB): MySQL's TEXT holds only 64 KiB.
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -97,5 +97,80 @@ dag_versions = Table(
     Column("userid", String(128), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Index("ix_dag_versions_dag", "dag_id", "created_at"),
+    mysql_charset="utf8mb4",
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(20), primary_key=True),
+    Column("dag_id", String(20), nullable=False),
+    Column("version_id", String(20), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("name", _title(128), nullable=False),
+    Column("trigger", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("vars", LongText, nullable=False),
+    Column("inputs", LongText, nullable=False),
+    Column("userid", String(128), nullable=False),
+    Column("biz_domain_id", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("started_at", BigInteger, nullable=True),
+    Column("started_ms", BigInteger, nullable=True),
+    Column("ended_at", BigInteger, nullable=True),
+    Column("duration_ms", BigInteger, nullable=True),
+    Column("parent_run_id", String(20), nullable=True),
+    Column("parent_task_id", String(20), nullable=True),
+    Column("paused_from", String(16), nullable=True),
+    Column("wake_at_ms", BigInteger, nullable=True),
+    Column("debug", Boolean, nullable=False),
+    Column("event_seq", Integer, nullable=False),
+    # The lease: who drives the run, until when, and a fencing epoch bumped on every claim.
+    Column("owner", String(128), nullable=False),
+    Column("lease_until_ms", BigInteger, nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("idempotency_key", String(255), nullable=True),
+    UniqueConstraint("idempotency_key", name="uq_runs_idempotency_key"),
+    Index("ix_runs_domain_dag_created", "biz_domain_id", "dag_id", "created_at"),
+    Index("ix_runs_domain_created", "biz_domain_id", "created_at"),
+    Index("ix_runs_dag_status", "dag_id", "status"),
+    Index("ix_runs_status_wake", "status", "wake_at_ms"),
+    Index("ix_runs_owner", "owner"),
+    mysql_charset="utf8mb4",
+)
+
+run_tasks = Table(
+    "run_tasks",
+    metadata,
+    Column("id", String(20), primary_key=True),
+    Column("run_id", String(20), nullable=False),
+    Column("task_key", String(255), nullable=False),
+    Column("step_id", String(128), nullable=False),
+    Column("operator", String(255), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("inputs", LongText, nullable=False),
+    Column("outputs", LongText, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("started_at", BigInteger, nullable=True),
+    Column("started_ms", BigInteger, nullable=True),
+    Column("ended_at", BigInteger, nullable=True),
+    Column("duration_ms", BigInteger, nullable=True),
+    Column("worker", String(128), nullable=False),
+    Column("wake_at_ms", BigInteger, nullable=True),
+    UniqueConstraint("run_id", "task_key", name="uq_run_tasks_key"),
+    mysql_charset="utf8mb4",
+)
+
+run_events = Table(
+    "run_events",
+    metadata,
+    Column("run_id", String(20), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("data", LongText, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
     mysql_charset="utf8mb4",
 )

@@ -9,13 +9,24 @@ from flowauto.driver_adapters.http.app_factory import make_app
 from flowauto.driver_adapters.http.identity import identity_guard
 from flowauto.driver_adapters.http.public.action_controller import ActionController
 from flowauto.driver_adapters.http.public.dag_controller import DagController
+from flowauto.driver_adapters.http.public.run_controller import (
+    DagRunController,
+    InstanceController,
+    TaskController,
+)
 
 
 def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
     return make_app(
         title="flowauto public API",
         services=services,
-        handlers=[DagController, ActionController],
+        handlers=[
+            DagController,
+            ActionController,
+            DagRunController,
+            InstanceController,
+            TaskController,
+        ],
         guard=identity_guard(services.authenticator),
         max_body_bytes=max_body_bytes,
     )

@@ -92,12 +92,15 @@ class DagController(Controller):
     @delete("/{dag_id:str}", status_code=HTTP_204_NO_CONTENT)
     async def delete_one(self, dag_id: PathStr, caller: Caller, services: Services) -> None:
         await services.dags.delete_one(caller, dag_id)
+        await services.run_control.cancel_dag_runs(caller, dag_id)
 
     @delete("/", status_code=HTTP_204_NO_CONTENT)
     async def delete_many(
         self, data: JSONBody[IdsBody], caller: Caller, services: Services
     ) -> None:
         await services.dags.delete(caller, data.ids)
+        for dag_id in data.ids:
+            await services.run_control.cancel_dag_runs(caller, dag_id)
 
     @post("/batch", status_code=200)
     async def batch_get(

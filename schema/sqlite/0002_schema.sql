@@ -1,0 +1,137 @@
+-- flowauto schema version 2 (sqlite)
+
+CREATE TABLE dag_accessors (
+	dag_id VARCHAR(20) NOT NULL, 
+	type VARCHAR(16) NOT NULL, 
+	accessor_id VARCHAR(128) NOT NULL
+);
+
+CREATE INDEX ix_dag_accessors_dag ON dag_accessors (dag_id);
+
+CREATE INDEX ix_dag_accessors_principal ON dag_accessors (accessor_id, type);
+
+CREATE TABLE dag_versions (
+	version_id VARCHAR(20) NOT NULL, 
+	dag_id VARCHAR(20) NOT NULL, 
+	biz_domain_id VARCHAR(64) NOT NULL, 
+	version VARCHAR(40) NOT NULL, 
+	steps TEXT NOT NULL, 
+	change_log TEXT NOT NULL, 
+	userid VARCHAR(128) NOT NULL, 
+	created_at BIGINT NOT NULL, 
+	PRIMARY KEY (version_id)
+);
+
+CREATE INDEX ix_dag_versions_dag ON dag_versions (dag_id, created_at);
+
+CREATE TABLE dags (
+	id VARCHAR(20) NOT NULL, 
+	biz_domain_id VARCHAR(64) NOT NULL, 
+	userid VARCHAR(128) NOT NULL, 
+	title VARCHAR(128) NOT NULL, 
+	live_title VARCHAR(128), 
+	description VARCHAR(300) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	type VARCHAR(64) NOT NULL, 
+	"trigger" VARCHAR(128) NOT NULL, 
+	steps TEXT NOT NULL, 
+	vars TEXT NOT NULL, 
+	accessors TEXT NOT NULL, 
+	emails TEXT NOT NULL, 
+	published BOOLEAN NOT NULL, 
+	version_id VARCHAR(20) NOT NULL, 
+	version VARCHAR(40) NOT NULL, 
+	change_log TEXT NOT NULL, 
+	created_at BIGINT NOT NULL, 
+	updated_at BIGINT NOT NULL, 
+	modify_by VARCHAR(128) NOT NULL, 
+	revision INTEGER NOT NULL, 
+	deleted_at BIGINT, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_dags_live_title UNIQUE (biz_domain_id, live_title)
+);
+
+CREATE INDEX ix_dags_domain_created ON dags (biz_domain_id, deleted_at, created_at);
+
+CREATE INDEX ix_dags_domain_title ON dags (biz_domain_id, deleted_at, title);
+
+CREATE INDEX ix_dags_domain_updated ON dags (biz_domain_id, deleted_at, updated_at);
+
+CREATE TABLE run_events (
+	run_id VARCHAR(20) NOT NULL, 
+	seq INTEGER NOT NULL, 
+	type VARCHAR(32) NOT NULL, 
+	data TEXT NOT NULL, 
+	at_ms BIGINT NOT NULL, 
+	PRIMARY KEY (run_id, seq)
+);
+
+CREATE TABLE run_tasks (
+	id VARCHAR(20) NOT NULL, 
+	run_id VARCHAR(20) NOT NULL, 
+	task_key VARCHAR(255) NOT NULL, 
+	step_id VARCHAR(128) NOT NULL, 
+	operator VARCHAR(255) NOT NULL, 
+	title VARCHAR(255) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	attempt INTEGER NOT NULL, 
+	inputs TEXT NOT NULL, 
+	outputs TEXT NOT NULL, 
+	reason TEXT NOT NULL, 
+	started_at BIGINT, 
+	started_ms BIGINT, 
+	ended_at BIGINT, 
+	duration_ms BIGINT, 
+	worker VARCHAR(128) NOT NULL, 
+	wake_at_ms BIGINT, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_run_tasks_key UNIQUE (run_id, task_key)
+);
+
+CREATE TABLE runs (
+	id VARCHAR(20) NOT NULL, 
+	dag_id VARCHAR(20) NOT NULL, 
+	version_id VARCHAR(20) NOT NULL, 
+	version VARCHAR(40) NOT NULL, 
+	name VARCHAR(128) NOT NULL, 
+	"trigger" VARCHAR(16) NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	reason TEXT NOT NULL, 
+	vars TEXT NOT NULL, 
+	inputs TEXT NOT NULL, 
+	userid VARCHAR(128) NOT NULL, 
+	biz_domain_id VARCHAR(64) NOT NULL, 
+	created_at BIGINT NOT NULL, 
+	started_at BIGINT, 
+	started_ms BIGINT, 
+	ended_at BIGINT, 
+	duration_ms BIGINT, 
+	parent_run_id VARCHAR(20), 
+	parent_task_id VARCHAR(20), 
+	paused_from VARCHAR(16), 
+	wake_at_ms BIGINT, 
+	debug BOOLEAN NOT NULL, 
+	event_seq INTEGER NOT NULL, 
+	owner VARCHAR(128) NOT NULL, 
+	lease_until_ms BIGINT NOT NULL, 
+	epoch INTEGER NOT NULL, 
+	idempotency_key VARCHAR(255), 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_runs_idempotency_key UNIQUE (idempotency_key)
+);
+
+CREATE INDEX ix_runs_dag_status ON runs (dag_id, status);
+
+CREATE INDEX ix_runs_domain_created ON runs (biz_domain_id, created_at);
+
+CREATE INDEX ix_runs_domain_dag_created ON runs (biz_domain_id, dag_id, created_at);
+
+CREATE INDEX ix_runs_owner ON runs (owner);
+
+CREATE INDEX ix_runs_status_wake ON runs (status, wake_at_ms);
+
+CREATE TABLE schema_version (
+	version INTEGER NOT NULL, 
+	applied_at BIGINT NOT NULL, 
+	PRIMARY KEY (version)
+);

@@ -1,0 +1,74 @@
+"""A small real HTTP server on loopback for steps to call: counts calls, answers JSON,
+can be slow, and redirects on request."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class LocalHttp:
+    url: str
+    calls: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    finished: Counter[str] = field(default_factory=Counter)
+
+
+def _handler(state: LocalHttp) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # quiet
+            return
+
+        def do_GET(self) -> None:
+            self._answer()
+
+        def do_POST(self) -> None:
+            self._answer()
+
+        def _answer(self) -> None:
+            parts = urlsplit(self.path)
+            query = parse_qs(parts.query)
+            with state.lock:
+                state.calls[parts.path] += 1
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            if parts.path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", query["to"][0])
+                self.end_headers()
+                return
+            if "sleep_ms" in query:
+                time.sleep(int(query["sleep_ms"][0]) / 1000)
+            payload = json.dumps({"path": parts.path, "method": self.command, "body": body})
+            self.send_response(int(query.get("status", ["200"])[0]))
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload.encode())
+            with state.lock:
+                state.finished[parts.path] += 1
+
+    return Handler
+
+
+@contextmanager
+def local_http_server() -> Iterator[LocalHttp]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    state = LocalHttp(url=f"http://127.0.0.1:{server.server_address[1]}")
+    server.RequestHandlerClass = _handler(state)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
