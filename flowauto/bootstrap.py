@@ -28,6 +28,7 @@ from flowauto.driven_adapters.local_authenticator import LocalAdminAuthenticator
 from flowauto.driven_adapters.mongo.client import create_mongo_client
 from flowauto.driven_adapters.mongo.dag_repository import MongoDagRepository
 from flowauto.driven_adapters.mongo.health import MongoHealthCheck
+from flowauto.driven_adapters.mongo.run_repository import MongoRunRepository
 from flowauto.driven_adapters.sql.dag_repository import SqlDagRepository
 from flowauto.driven_adapters.sql.engine import create_sql_engine
 from flowauto.driven_adapters.sql.health import SqlHealthCheck
@@ -144,7 +145,9 @@ async def _open_document_stores(
         repository = MongoDagRepository.of_client(client)
         await repository.ensure_indexes()
         checks.append(MongoHealthCheck("mongodb", client))
-        return repository, SqlRunRepository(sql_engine)
+        runs = MongoRunRepository.of_client(client)
+        await runs.ensure_indexes()
+        return repository, runs
     engine = sql_engine
     if url != settings.sql_url():
         engine = await _open_sql(stack, url, settings)

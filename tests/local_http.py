@@ -20,6 +20,8 @@ class LocalHttp:
     calls: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
     finished: Counter[str] = field(default_factory=Counter)
+    first_call_at: dict[str, float] = field(default_factory=dict)
+    """time.monotonic() of each path's first call."""
 
 
 def _handler(state: LocalHttp) -> type[BaseHTTPRequestHandler]:
@@ -38,6 +40,7 @@ def _handler(state: LocalHttp) -> type[BaseHTTPRequestHandler]:
             query = parse_qs(parts.query)
             with state.lock:
                 state.calls[parts.path] += 1
+                state.first_call_at.setdefault(parts.path, time.monotonic())
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
             if parts.path == "/redirect":

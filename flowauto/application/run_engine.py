@@ -12,7 +12,7 @@ from dataclasses import replace
 from flowauto.application.run_driver import DriverTools, Outcome, Result, RunDriver
 from flowauto.application.run_journal import RunJournal, RunStopped
 from flowauto.application.run_steps import RunSteps
-from flowauto.domain.errors import RunChangedError
+from flowauto.domain.errors import RunChangedError, UnavailableError
 from flowauto.domain.run import Run, RunStatus, TaskInstance
 from flowauto.ports.run_lease import Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
@@ -39,6 +39,7 @@ class RunEngine:
         self._wake = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._outage = _Outage()
 
     @property
     def worker(self) -> str:
@@ -100,9 +101,10 @@ class RunEngine:
             try:
                 now_ms = self._tools.clock.now_ms()
                 leases = await self._leases.claim(self.worker, now_ms, self._lease_ms, room)
-            except Exception:
-                log.exception("claiming runs failed; trying again")
+            except UnavailableError as error:
+                self._outage.failed(f"claiming runs failed: {error.message}")
                 continue
+            self._outage.recovered()
             for lease in leases:
                 self._spawn(lease)
 
@@ -115,8 +117,8 @@ class RunEngine:
             try:
                 now_ms = self._tools.clock.now_ms()
                 lost = await self._leases.renew(self.worker, leases, now_ms, self._lease_ms)
-            except Exception:
-                log.exception("renewing leases failed; trying again")
+            except UnavailableError as error:
+                self._outage.failed(f"renewing leases failed: {error.message}")
                 continue
             for run_id in lost:
                 self.abort(run_id)
@@ -132,6 +134,8 @@ class RunEngine:
             pass
         except asyncio.CancelledError:
             pass
+        except UnavailableError as error:
+            log.warning("run %s paused by a store outage: %s", lease.run_id, error.message)
         except Exception:
             log.exception("driving run %s failed; it will be picked up again", lease.run_id)
         finally:
@@ -184,6 +188,23 @@ class RunEngine:
             duration_ms=now_ms - (run.started_ms or now_ms),
             wake_at_ms=None,
         )
+
+
+class _Outage:
+    """Logs a store outage once when it starts and once when it ends, not on every poll."""
+
+    def __init__(self) -> None:
+        self._down = False
+
+    def failed(self, message: str) -> None:
+        if not self._down:
+            log.warning("%s; retrying until the store answers", message)
+        self._down = True
+
+    def recovered(self) -> None:
+        if self._down:
+            log.warning("the store answers again; the engine goes on")
+        self._down = False
 
 
 def _overlay(stored: Sequence[TaskInstance], pending: Sequence[TaskInstance]) -> list[TaskInstance]:

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
 
 from tests.backends.mongo import secantus_server
 from tests.documents import dag_document
-from tests.e2e.server_process import running_server
+from tests.e2e.server_process import RunningServer, running_server
+from tests.engine import manual, step
+
+
+def run_once(server: RunningServer) -> str:
+    steps = [manual(), step("2", "@internal/text/join", texts=["a", "{{__1.accessor.id}}"])]
+    dag = httpx.post(f"{server.api}/dags", json=dag_document(title="Runs in Mongo", steps=steps))
+    run_id = httpx.post(f"{server.api}/dags/{dag.json()['id']}/run", json={}).json()["id"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = str(httpx.get(f"{server.api}/instances/{run_id}").json()["status"])
+        if status in ("success", "failed", "canceled"):
+            return status
+        time.sleep(0.05)
+    return "unfinished"
 
 
 def test_dags_live_in_mongo_and_readiness_names_it_when_it_goes_down(tmp_path: Path) -> None:
@@ -26,6 +41,7 @@ def test_dags_live_in_mongo_and_readiness_names_it_when_it_goes_down(tmp_path: P
                 assert created.status_code == 201
                 assert [d["id"] for d in listed["dags"]] == [dag_id]
                 assert ready["checked"] == ["sql", "mongodb"]
+                assert run_once(server) == "success"
 
                 own_mongo.stop()
                 not_ready = httpx.get(f"{server.private_url}/health/ready", timeout=30)

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
 from flowauto.domain.dag import Dag, DagStatus, DagVersion
 from flowauto.domain.errors import (
     ConflictError,
     DagRevisionConflictError,
     DagTitleTakenError,
-    StoreUnavailableError,
 )
 from flowauto.domain.paging import DagQuery, Page, SortOrder
+from flowauto.driven_adapters.mongo.access import available
 from flowauto.driven_adapters.mongo.dag_documents import (
     audience_keys,
     dag_document,
@@ -62,12 +61,12 @@ class MongoDagRepository(DagRepository):
 
     async def ensure_indexes(self) -> None:
         """Creates the indexes the queries need; does nothing when they exist."""
-        async with _available():
+        async with available():
             await self._dags.create_indexes(DAG_INDEXES)
             await self._versions.create_indexes(VERSION_INDEXES)
 
     async def add(self, dag: Dag, version: DagVersion) -> None:
-        async with _available():
+        async with available():
             # The version goes first: it stays invisible until a DAG points at it.
             await self._versions.insert_one(version_document(version, dag.biz_domain_id))
             try:
@@ -84,7 +83,7 @@ class MongoDagRepository(DagRepository):
         wanted = list(dict.fromkeys(dag_ids))
         # Look up by _id alone and check domain and liveness here: some servers (secantusdb)
         # scan the collection when the _id lookup carries other conditions.
-        async with _available():
+        async with available():
             cursor = self._dags.find({"_id": {"$in": wanted}})
             by_id = {
                 doc["_id"]: dag_from_document(doc)
@@ -96,7 +95,7 @@ class MongoDagRepository(DagRepository):
     async def find(self, query: DagQuery) -> Page[Dag]:
         condition = _filters(query)
         direction = DESCENDING if query.order is SortOrder.DESC else ASCENDING
-        async with _available():
+        async with available():
             total = await self._dags.count_documents(condition)
             cursor = (
                 self._dags.find(condition)
@@ -113,7 +112,7 @@ class MongoDagRepository(DagRepository):
         if "live_title" not in document:
             change["$unset"] = {"live_title": ""}
         cas = _live(dag.biz_domain_id, _id=dag.id, revision=dag.revision - 1)
-        async with _available():
+        async with available():
             if new_version is not None:
                 await self._versions.insert_one(version_document(new_version, dag.biz_domain_id))
             try:
@@ -127,7 +126,7 @@ class MongoDagRepository(DagRepository):
 
     async def titles_starting_with(self, biz_domain_id: str, prefix: str) -> set[str]:
         condition = _live(biz_domain_id, title={"$regex": f"^{re.escape(prefix)}"})
-        async with _available():
+        async with available():
             return {doc["title"] async for doc in self._dags.find(condition, {"title": 1})}
 
     async def set_status(
@@ -148,13 +147,13 @@ class MongoDagRepository(DagRepository):
         self, biz_domain_id: str, dag_id: str, version_id: str
     ) -> DagVersion | None:
         condition = {"_id": version_id, "dag_id": dag_id, "biz_domain_id": biz_domain_id}
-        async with _available():
+        async with available():
             document = await self._versions.find_one(condition)
         return None if document is None else version_from_document(document)
 
     async def list_versions(self, biz_domain_id: str, dag_id: str) -> list[DagVersion]:
         condition = {"dag_id": dag_id, "biz_domain_id": biz_domain_id}
-        async with _available():
+        async with available():
             cursor = self._versions.find(condition).sort(
                 [("created_at", DESCENDING), ("_id", DESCENDING)]
             )
@@ -164,7 +163,7 @@ class MongoDagRepository(DagRepository):
         self, biz_domain_id: str, dag_ids: Sequence[str], change: Document
     ) -> int:
         condition = _live(biz_domain_id, _id={"$in": list(dict.fromkeys(dag_ids))})
-        async with _available():
+        async with available():
             result = await self._dags.update_many(condition, {**change, "$inc": {"revision": 1}})
         return result.modified_count
 
@@ -212,16 +211,3 @@ def _conflict(error: DuplicateKeyError, dag: Dag) -> ConflictError:
     if "live_title" in str(error):
         return DagTitleTakenError(dag.title)
     return ConflictError(f"DAG {dag.id} already exists", detail={"id": dag.id})
-
-
-@asynccontextmanager
-async def _available() -> AsyncIterator[None]:
-    """Turns driver failures (unreachable server, timeouts) into StoreUnavailableError."""
-    try:
-        yield
-    except DuplicateKeyError:
-        raise
-    except PyMongoError as error:
-        raise StoreUnavailableError(
-            f"the MongoDB store is unavailable: {type(error).__name__}"
-        ) from error

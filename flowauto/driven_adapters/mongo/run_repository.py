@@ -11,22 +11,21 @@ between leaves the run ahead of its log (a gap in the event numbers), never two 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
 from flowauto.domain.errors import (
     ConflictError,
     RunChangedError,
     RunLeaseLostError,
-    StoreUnavailableError,
 )
 from flowauto.domain.paging import Page, RunQuery, SortOrder
 from flowauto.domain.run import RUNNABLE, Run, RunEvent, RunStatus, TaskInstance
+from flowauto.driven_adapters.mongo.access import available
 from flowauto.driven_adapters.run_record import (
     event_from_record,
     event_record,
@@ -82,14 +81,14 @@ class MongoRunRepository(RunRepository, RunLeases):
 
     async def ensure_indexes(self) -> None:
         """Creates the indexes the queries need; does nothing when they exist."""
-        async with _available():
+        async with available():
             await self._runs.create_indexes(RUN_INDEXES)
             await self._tasks.create_indexes(TASK_INDEXES)
             await self._events.create_indexes(EVENT_INDEXES)
 
     async def add(self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "") -> str:
         document = _run_document(run, idempotency_key)
-        async with _available():
+        async with available():
             # Twice at most: a key held by a run older than the window is freed, then retried.
             for _ in range(2):
                 try:
@@ -111,7 +110,7 @@ class MongoRunRepository(RunRepository, RunLeases):
         raise ConflictError(f"idempotency key {idempotency_key!r} is in use")
 
     async def get(self, run_id: str) -> Run | None:
-        async with _available():
+        async with available():
             document = await self._runs.find_one({"_id": run_id})
         return None if document is None else _run_from(document)
 
@@ -129,7 +128,7 @@ class MongoRunRepository(RunRepository, RunLeases):
         cas: Document = {"_id": run.id, "event_seq": expected_seq}
         if epoch is not None:
             cas["epoch"] = epoch
-        async with _available():
+        async with available():
             result = await self._runs.update_one(cas, {"$set": record})
             if result.matched_count != 1:
                 await self._explain_miss(run.id, epoch)
@@ -138,21 +137,21 @@ class MongoRunRepository(RunRepository, RunLeases):
             await self._append(events)
 
     async def tasks(self, run_id: str) -> list[TaskInstance]:
-        async with _available():
+        async with available():
             documents = [doc async for doc in self._tasks.find({"run_id": run_id})]
         # Task ids are decimal strings of increasing numbers: a shorter id is an older task.
         documents.sort(key=lambda doc: (len(doc["_id"]), doc["_id"]))
         return [_task_from(doc) for doc in documents]
 
     async def get_task(self, task_id: str) -> TaskInstance | None:
-        async with _available():
+        async with available():
             document = await self._tasks.find_one({"_id": task_id})
         return None if document is None else _task_from(document)
 
     async def find(self, query: RunQuery) -> Page[Run]:
         condition = _filters(query)
         direction = DESCENDING if query.order is SortOrder.DESC else ASCENDING
-        async with _available():
+        async with available():
             total = await self._runs.count_documents(condition)
             items: tuple[Run, ...] = ()
             # A limit of 0 means "no limit" to MongoDB; here it means an empty page.
@@ -171,7 +170,7 @@ class MongoRunRepository(RunRepository, RunLeases):
             {"$match": {"biz_domain_id": biz_domain_id, "dag_id": dag_id, "debug": False}},
             {"$group": {"_id": "$status", "count": {"$sum": 1}}},
         ]
-        async with _available():
+        async with available():
             cursor = await self._runs.aggregate(pipeline)
             return {str(doc["_id"]): int(doc["count"]) async for doc in cursor}
 
@@ -179,7 +178,7 @@ class MongoRunRepository(RunRepository, RunLeases):
         if limit <= 0:  # MongoDB reads a limit of 0 as "no limit"
             return []
         condition = {"run_id": run_id, "seq": {"$gt": seq}}
-        async with _available():
+        async with available():
             cursor = self._events.find(condition).sort("seq", ASCENDING).limit(limit)
             return [event_from_record(doc) async for doc in cursor]
 
@@ -187,7 +186,7 @@ class MongoRunRepository(RunRepository, RunLeases):
         if limit <= 0:  # MongoDB reads a limit of 0 as "no limit"
             return []
         condition = {"$and": [_can_progress(now_ms), _free(now_ms)]}
-        async with _available():
+        async with available():
             cursor = (
                 self._runs.find(condition, {"epoch": 1})
                 .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
@@ -197,7 +196,7 @@ class MongoRunRepository(RunRepository, RunLeases):
             return await self._take(worker, candidates, now_ms, lease_ms)
 
     async def claim_run(self, worker: str, run_id: str, now_ms: int, lease_ms: int) -> Lease | None:
-        async with _available():
+        async with available():
             # A plain _id lookup, checked here: the compare-and-set in _take re-checks the lease.
             document = await self._runs.find_one({"_id": run_id})
             if document is None or not _claimable(document, now_ms):
@@ -209,7 +208,7 @@ class MongoRunRepository(RunRepository, RunLeases):
         self, worker: str, leases: Sequence[Lease], now_ms: int, lease_ms: int
     ) -> list[str]:
         lost: list[str] = []
-        async with _available():
+        async with available():
             for lease in leases:
                 change = {"$set": {"lease_until_ms": now_ms + lease_ms}}
                 result = await self._runs.update_one(_held(worker, lease), change)
@@ -218,18 +217,18 @@ class MongoRunRepository(RunRepository, RunLeases):
         return lost
 
     async def release(self, worker: str, lease: Lease) -> None:
-        async with _available():
+        async with available():
             await self._runs.update_one(_held(worker, lease), {"$set": _NO_LEASE})
 
     async def reclaim(self, worker: str, now_ms: int, lease_ms: int) -> list[Lease]:
-        async with _available():
+        async with available():
             cursor = self._runs.find({"owner": worker}, {"epoch": 1})
             held = [(str(doc["_id"]), int(doc["epoch"])) async for doc in cursor]
             return await self._take(worker, held, now_ms, lease_ms, own=True)
 
     async def revoke(self, run_id: str) -> None:
         change = {"$set": _NO_LEASE, "$inc": {"epoch": 1}}
-        async with _available():
+        async with available():
             await self._runs.update_one({"_id": run_id}, change)
 
     async def _take(
@@ -336,16 +335,3 @@ def _filters(query: RunQuery) -> Document:
     if not query.include_debug:
         condition["debug"] = False
     return condition
-
-
-@asynccontextmanager
-async def _available() -> AsyncIterator[None]:
-    """Turns driver failures (unreachable server, timeouts) into StoreUnavailableError."""
-    try:
-        yield
-    except DuplicateKeyError:
-        raise
-    except PyMongoError as error:
-        raise StoreUnavailableError(
-            f"the MongoDB store is unavailable: {type(error).__name__}"
-        ) from error
