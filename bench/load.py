@@ -34,12 +34,22 @@ class LoadResult:
         )
 
 
-class _Connection:
+class Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader, self._writer = reader, writer
 
     async def get(self, host: str, target: str) -> int:
-        self._writer.write(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        status, _ = await self.request("GET", host, target)
+        return status
+
+    async def request(
+        self, method: str, host: str, target: str, body: bytes = b""
+    ) -> tuple[int, bytes]:
+        """Sends one request; returns the status and the body."""
+        head_lines = f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n"
+        if body or method in ("POST", "PUT"):
+            head_lines += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        self._writer.write(head_lines.encode() + b"\r\n" + body)
         head = await self._reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
@@ -48,11 +58,15 @@ class _Connection:
             for line in lines
             if line.lower().startswith("content-length:")
         )
-        await self._reader.readexactly(length)
-        return status
+        return status, await self._reader.readexactly(length)
 
     def close(self) -> None:
         self._writer.close()
+
+    @classmethod
+    async def open(cls, url: str) -> Connection:
+        parts = urlsplit(url)
+        return cls(*await asyncio.open_connection(parts.hostname, parts.port))
 
 
 async def closed_loop(
@@ -66,7 +80,7 @@ async def closed_loop(
 
     async def worker(worker_id: int, deadline: float) -> None:
         nonlocal errors
-        connection = _Connection(*await asyncio.open_connection(host, port))
+        connection = Connection(*await asyncio.open_connection(host, port))
         i = worker_id
         try:
             while time.perf_counter() < deadline:

@@ -106,6 +106,8 @@ class RunControl:
             return fresh, again
 
         run = await self._change(caller, run_id, retried)
+        # The failed run kept its last holder's name; nobody drives it, so free it outright.
+        await self._leases.revoke(run_id)
         await self._kick(run_id)
         return run
 

@@ -14,7 +14,7 @@ from flowauto.application.run_journal import RunJournal, RunStopped
 from flowauto.application.run_steps import RunSteps
 from flowauto.domain.errors import RunChangedError, UnavailableError
 from flowauto.domain.run import Run, RunStatus, TaskInstance
-from flowauto.ports.run_lease import Lease, RunLeases
+from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,16 @@ class RunEngine:
         if lease is not None:
             self._spawn(lease)
 
+    def initial_lease(self) -> InitialLease | None:
+        """The lease a run started here is stored with, or None when this worker is full."""
+        if self._stopping or len(self._active) >= self._capacity:
+            return None
+        return InitialLease(owner=self.worker, until_ms=self._tools.clock.now_ms() + self._lease_ms)
+
+    def adopt(self, run_id: str) -> None:
+        """Drives a run stored with `initial_lease()` (epoch 1)."""
+        self._spawn(Lease(run_id=run_id, epoch=FIRST_EPOCH))
+
     def abort(self, run_id: str) -> None:
         """Cancels the local driver of a run (canceled runs: running steps stop at once)."""
         held = self._active.get(run_id)
@@ -128,10 +138,11 @@ class RunEngine:
         self._active[lease.run_id] = (lease, task)
 
     async def _drive(self, lease: Lease) -> None:
+        ended = False
         try:
-            await self._drive_run(lease)
+            ended = await self._drive_run(lease)
         except RunStopped:
-            pass
+            ended = True
         except asyncio.CancelledError:
             pass
         except UnavailableError as error:
@@ -140,33 +151,38 @@ class RunEngine:
             log.exception("driving run %s failed; it will be picked up again", lease.run_id)
         finally:
             self._active.pop(lease.run_id, None)
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._leases.release(self.worker, lease))
+            # An ended run keeps its holder's name: nothing claims ended runs, so a release
+            # would be a write for nothing.
+            if not ended:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._leases.release(self.worker, lease))
 
-    async def _drive_run(self, lease: Lease) -> None:
+    async def _drive_run(self, lease: Lease) -> bool:
+        """Drives the run as far as it goes; True when it ended."""
         run = await self._runs.get(lease.run_id)
         if run is None or run.terminal:
-            return
+            return True
         steps = await self._steps.of(run)
         journal = RunJournal(run, lease, self._runs, self._tools.clock)
-        await journal.flush(self._started)
-        stored = await self._runs.tasks(run.id)
+        # Written with the first write the run needs anyway (often its last).
+        journal.stage(functools.partial(self._started, at_ms=self._tools.clock.now_ms()))
+        stored = await self._runs.tasks(run.id) if run.started_ms is not None else []
         for _ in range(MAX_REDRIVES):
             driver = RunDriver(journal, steps, _overlay(stored, journal.pending()), self._tools)
             result = await driver.drive()
             try:
-                await journal.flush(
-                    functools.partial(self._ended, result=result, driver=driver), reapply=False
-                )
-                return
+                ended = functools.partial(self._ended, result=result, driver=driver)
+                return (await journal.flush(ended, reapply=False)).terminal
             except RunChangedError:
                 stored = await self._runs.tasks(run.id)
+        return False
 
-    def _started(self, run: Run) -> Run:
+    def _started(self, run: Run, *, at_ms: int) -> Run:
+        if run.status is RunStatus.PAUSED:
+            return run
         if run.status is RunStatus.RUNNING and run.started_ms is not None:
             return run
-        now_ms = self._tools.clock.now_ms()
-        started_ms = run.started_ms or now_ms
+        started_ms = run.started_ms or at_ms
         return run.moved(
             RunStatus.RUNNING, started_ms=started_ms, started_at=started_ms // 1000, wake_at_ms=None
         )

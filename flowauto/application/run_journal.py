@@ -3,6 +3,7 @@ compare-and-set, so side-effect-free steps cost no round trip of their own."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -33,6 +34,11 @@ class RunJournal:
         self._clock = clock
         self._pending: dict[str, TaskInstance] = {}
         self._order: list[TaskInstance] = []
+        self._staged: list[RunChange] = []
+
+    def stage(self, change: RunChange) -> None:
+        """Applies `change` with the next flush, before that flush's own change."""
+        self._staged.append(change)
 
     def record(self, task: TaskInstance) -> None:
         """Buffers a task state; the next flush writes it (and a task.status event)."""
@@ -50,11 +56,13 @@ class RunJournal:
         Raises RunStopped when the run went terminal or this worker lost the lease."""
         while True:
             current = self.run
-            target = change(current) if change is not None else current
-            if target is current and not self._order:
+            states = [current]
+            for step in [*self._staged, *([change] if change is not None else [])]:
+                states.append(step(states[-1]))
+            if states[-1] is current and not self._order:
                 return current
             try:
-                return await self._write(current, target)
+                return await self._write(states, change is not None)
             except RunChangedError:
                 fresh = await self._store.get(current.id)
                 if fresh is None or fresh.terminal:
@@ -63,16 +71,28 @@ class RunJournal:
                 if not reapply:
                     raise
 
-    async def _write(self, current: Run, target: Run) -> Run:
+    async def _write(self, states: list[Run], has_change: bool) -> Run:
+        """Writes the last of `states` (the run, then after each staged change, then after the
+        flush's own change): events are the staged status changes, the task records, then the
+        flush's own status change, numbered on from the stored sequence."""
+        current, target = states[0], states[-1]
         now_ms = self._clock.now_ms()
-        events: list[RunEvent] = []
+        staged = states[:-1] if has_change else states
+        changes = [
+            after for before, after in itertools.pairwise(staged) if after.status != before.status
+        ]
+        changes_after = [target] if has_change and target.status != states[-2].status else []
         seq = current.event_seq
+        events: list[RunEvent] = []
+        for run in changes:
+            seq += 1
+            events.append(run_status_event(run, seq, now_ms))
         for task in self._order:
             seq += 1
             events.append(task_status_event(task, seq, now_ms))
-        if target.status != current.status:
+        for run in changes_after:
             seq += 1
-            events.append(run_status_event(target, seq, now_ms))
+            events.append(run_status_event(run, seq, now_ms))
         written = replace(target, event_seq=seq)
         try:
             await self._store.save(
@@ -86,5 +106,6 @@ class RunJournal:
             raise RunStopped(current.id) from exc
         self._pending.clear()
         self._order.clear()
+        self._staged.clear()
         self.run = written
         return written

@@ -69,10 +69,14 @@ class RunService:
         run = self._new_run(dag, caller, inputs, request.vars)
         key = f"{caller.biz_domain}/{caller.user_id}/{dag_id}/{request.idempotency_key}"
         opened = [run_status_event(run, 1, self._clock.now_ms())]
-        run_id = await self._runs.add(run, opened, key if request.idempotency_key else "")
-        if run_id == run.id:
+        lease = self._engine.initial_lease() if self._engine is not None else None
+        run_id = await self._runs.add(run, opened, key if request.idempotency_key else "", lease)
+        if run_id == run.id and self._engine is not None:
             self._steps.remember(dag.version_id, dag.steps)
-            await self._kick(run_id)
+            if lease is not None:
+                self._engine.adopt(run_id)
+            else:
+                await self._engine.kick(run_id)
         return run_id
 
     async def rerun(self, caller: Identity, run_id: str, from_step: str, latest: bool) -> str:

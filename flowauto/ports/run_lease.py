@@ -16,6 +16,17 @@ class Lease:
     epoch: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InitialLease:
+    """Who holds a run from the moment it is stored (epoch 1), and until when."""
+
+    owner: str
+    until_ms: int
+
+
+FIRST_EPOCH = 1
+
+
 class RunLeases(Protocol):
     async def claim(self, worker: str, now_ms: int, lease_ms: int, limit: int) -> list[Lease]:
         """Takes up to `limit` runs nobody holds (or whose lease expired) that can make
@@ -37,7 +48,8 @@ class RunLeases(Protocol):
         ...
 
     async def reclaim(self, worker: str, now_ms: int, lease_ms: int) -> list[Lease]:
-        """Takes back the runs still held under this worker's name (after its restart)."""
+        """Takes back the unfinished runs still held under this worker's name (after its
+        restart); finished runs may keep their last holder's name, they are left alone."""
         ...
 
     async def revoke(self, run_id: str) -> None:

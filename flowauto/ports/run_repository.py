@@ -7,6 +7,7 @@ from typing import Protocol
 
 from flowauto.domain.paging import Page, RunQuery
 from flowauto.domain.run import Run, RunEvent, TaskInstance
+from flowauto.ports.run_lease import InitialLease
 
 
 class RunRepository(Protocol):
@@ -14,9 +15,15 @@ class RunRepository(Protocol):
     and the event log stays gap-free: a write's events carry the numbers after `expected_seq`.
     """
 
-    async def add(self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "") -> str:
+    async def add(
+        self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "",
+        lease: InitialLease | None = None,
+    ) -> str:  # fmt: skip
         """Stores a new run; with a key already used for a run of the last 24 hours, stores
-        nothing and returns that run's id. Returns the id of the run that holds the key."""
+        nothing and returns that run's id. Returns the id of the run that holds the key.
+
+        With `lease`, the run is stored already held by `lease.owner` until `lease.until_ms`
+        at epoch 1 (the starting worker drives it without a separate claim)."""
         ...
 
     async def get(self, run_id: str) -> Run | None:

@@ -19,6 +19,7 @@ from flowauto.domain.run import (
     run_status_event,
     task_status_event,
 )
+from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease
 from tests.builders import next_id
 from tests.contract.conftest import RunStore
 
@@ -213,6 +214,23 @@ async def test_reclaim_takes_back_a_restarted_workers_runs(run_store: RunStore) 
     assert [lease.run_id for lease in leases] == [run.id]
     assert leases[0].epoch > old.epoch
     assert await run_store.reclaim("w2", NOW_MS + 1, 10_000) == []
+
+
+async def test_a_run_added_with_a_lease_is_held_at_the_first_epoch(run_store: RunStore) -> None:
+    run = make_run(status=RunStatus.SCHEDULED)
+    await run_store.add(run, [], lease=InitialLease(owner="w1", until_ms=NOW_MS + 10_000))
+    assert await run_store.claim("w2", NOW_MS, 10_000, 10) == []
+    lease = Lease(run_id=run.id, epoch=FIRST_EPOCH)
+    assert await run_store.renew("w1", [lease], NOW_MS, 10_000) == []
+    await advance(run_store, run, make_task(run, "2"), epoch=FIRST_EPOCH)
+    taken = await run_store.claim("w2", NOW_MS + 20_001, 10_000, 10)
+    assert [held.run_id for held in taken] == [run.id]
+
+
+async def test_reclaim_leaves_ended_runs_alone(run_store: RunStore) -> None:
+    ended = make_run(status=RunStatus.SUCCESS)
+    await run_store.add(ended, [], lease=InitialLease(owner="w1", until_ms=NOW_MS))
+    assert await run_store.reclaim("w1", NOW_MS, 10_000) == []
 
 
 async def test_run_status_events_carry_the_status(run_store: RunStore) -> None:

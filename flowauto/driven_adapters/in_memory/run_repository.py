@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from flowauto.domain.errors import ConflictError, RunChangedError, RunLeaseLostError
 from flowauto.domain.paging import Page, RunQuery, RunSortKey, SortOrder
 from flowauto.domain.run import RUNNABLE, Run, RunEvent, RunStatus, TaskInstance
-from flowauto.ports.run_lease import Lease, RunLeases
+from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
@@ -33,7 +33,10 @@ class InMemoryRunRepository(RunRepository, RunLeases):
         self._events: dict[str, list[RunEvent]] = {}
         self._keys: dict[str, str] = {}
 
-    async def add(self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "") -> str:
+    async def add(
+        self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "",
+        lease: InitialLease | None = None,
+    ) -> str:  # fmt: skip
         if idempotency_key:
             held = self._runs.get(self._keys.get(idempotency_key, ""))
             if held is not None and run.created_at - held.created_at < IDEMPOTENCY_WINDOW_S:
@@ -41,7 +44,11 @@ class InMemoryRunRepository(RunRepository, RunLeases):
         if run.id in self._runs:
             raise ConflictError(f"run {run.id} already exists", detail={"id": run.id})
         self._runs[run.id] = run
-        self._holds[run.id] = _Hold()
+        self._holds[run.id] = (
+            _Hold(owner=lease.owner, until_ms=lease.until_ms, epoch=FIRST_EPOCH)
+            if lease
+            else _Hold()
+        )
         self._tasks[run.id] = {}
         self._events[run.id] = list(events)
         if idempotency_key:
@@ -141,7 +148,7 @@ class InMemoryRunRepository(RunRepository, RunLeases):
     async def reclaim(self, worker: str, now_ms: int, lease_ms: int) -> list[Lease]:
         leases: list[Lease] = []
         for run_id, hold in self._holds.items():
-            if hold.owner == worker:
+            if hold.owner == worker and not self._runs[run_id].terminal:
                 hold.until_ms, hold.epoch = now_ms + lease_ms, hold.epoch + 1
                 leases.append(Lease(run_id=run_id, epoch=hold.epoch))
         return leases

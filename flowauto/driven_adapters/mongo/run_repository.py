@@ -24,7 +24,7 @@ from flowauto.domain.errors import (
     RunLeaseLostError,
 )
 from flowauto.domain.paging import Page, RunQuery, SortOrder
-from flowauto.domain.run import RUNNABLE, Run, RunEvent, RunStatus, TaskInstance
+from flowauto.domain.run import RUNNABLE, TERMINAL_RUN, Run, RunEvent, RunStatus, TaskInstance
 from flowauto.driven_adapters.mongo.access import available
 from flowauto.driven_adapters.run_record import (
     event_from_record,
@@ -34,13 +34,14 @@ from flowauto.driven_adapters.run_record import (
     task_from_record,
     task_record,
 )
-from flowauto.ports.run_lease import Lease, RunLeases
+from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
 
 Document = dict[str, Any]
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
 _RUNNABLE = sorted(status.value for status in RUNNABLE)
+_ENDED = sorted(status.value for status in TERMINAL_RUN)
 _NO_LEASE = {"owner": "", "lease_until_ms": 0}
 
 RUN_INDEXES = [
@@ -86,8 +87,13 @@ class MongoRunRepository(RunRepository, RunLeases):
             await self._tasks.create_indexes(TASK_INDEXES)
             await self._events.create_indexes(EVENT_INDEXES)
 
-    async def add(self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "") -> str:
+    async def add(
+        self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "",
+        lease: InitialLease | None = None,
+    ) -> str:  # fmt: skip
         document = _run_document(run, idempotency_key)
+        if lease is not None:
+            document.update(owner=lease.owner, lease_until_ms=lease.until_ms, epoch=FIRST_EPOCH)
         async with available():
             # Twice at most: a key held by a run older than the window is freed, then retried.
             for _ in range(2):
@@ -222,7 +228,8 @@ class MongoRunRepository(RunRepository, RunLeases):
 
     async def reclaim(self, worker: str, now_ms: int, lease_ms: int) -> list[Lease]:
         async with available():
-            cursor = self._runs.find({"owner": worker}, {"epoch": 1})
+            unfinished = {"owner": worker, "status": {"$nin": _ENDED}}
+            cursor = self._runs.find(unfinished, {"epoch": 1})
             held = [(str(doc["_id"]), int(doc["epoch"])) async for doc in cursor]
             return await self._take(worker, held, now_ms, lease_ms, own=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,10 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flowauto.domain.errors import StoreUnavailableError
 
+_SQLITE_WRITERS: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
 
 @asynccontextmanager
 async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with translated(), engine.begin() as connection:
+    """A transaction; on SQLite, this process's writers queue on one lock first: SQLite has a
+    single writer, and its busy handler would otherwise sleep (up to 100 ms a try) and
+    deadlock deferred transactions that read before they write."""
+    if engine.dialect.name != "sqlite":
+        async with translated(), engine.begin() as connection:
+            yield connection
+        return
+    lock = _SQLITE_WRITERS.setdefault(engine, asyncio.Lock())
+    async with lock, translated(), engine.begin() as connection:
         yield connection
 
 

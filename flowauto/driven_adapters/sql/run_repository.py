@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, and_, func, or_, select
+from sqlalchemy import ColumnElement, RowMapping, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from sqlalchemy.sql.expression import Executable
 
 from flowauto.domain.errors import ConflictError, RunChangedError, RunLeaseLostError
 from flowauto.domain.paging import Page, RunQuery, RunSortKey, SortOrder
-from flowauto.domain.run import Run, RunEvent, RunStatus, TaskInstance
+from flowauto.domain.run import TERMINAL_RUN, Run, RunEvent, RunStatus, TaskInstance
 from flowauto.driven_adapters.run_record import (
     EVENT_JSON_FIELDS,
     RUN_JSON_FIELDS,
@@ -29,31 +29,55 @@ from flowauto.driven_adapters.run_record import (
 )
 from flowauto.driven_adapters.sql.access import reading, transaction
 from flowauto.driven_adapters.sql.tables import run_events, run_tasks, runs
-from flowauto.ports.run_lease import Lease, RunLeases
+from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
+_LEASE_AND_KEY = ("owner", "lease_until_ms", "epoch", "idempotency_key")
 _RUNNABLE = (RunStatus.SCHEDULED.value, RunStatus.RUNNING.value)
+_ENDED = tuple(status.value for status in TERMINAL_RUN)
 _SORT_COLUMNS = {
     RunSortKey.STARTED_AT: runs.c.started_at,
     RunSortKey.ENDED_AT: runs.c.ended_at,
     RunSortKey.CREATED_AT: runs.c.created_at,
 }
 _TASK_UPDATED = [c.name for c in run_tasks.columns if c.name not in ("id", "run_id", "task_key")]
+_RUN_WRITTEN = [c.name for c in runs.columns if c.name not in _LEASE_AND_KEY and c.name != "id"]
+
+
+def _save_statement(fenced: bool) -> Executable:
+    """The run's compare-and-set on its event sequence (and lease epoch when fenced)."""
+    condition = and_(
+        runs.c.id == bindparam("expected_id"), runs.c.event_seq == bindparam("expected_seq")
+    )
+    if fenced:
+        condition = and_(condition, runs.c.epoch == bindparam("expected_epoch"))
+    return runs.update().where(condition).values({name: bindparam(name) for name in _RUN_WRITTEN})
+
+
+_SAVE = _save_statement(fenced=False)
+_SAVE_FENCED = _save_statement(fenced=True)
 
 
 class SqlRunRepository(RunRepository, RunLeases):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._mysql = engine.dialect.name in ("mysql", "mariadb")
+        # Built once: statements with bound parameters compile once and hit SQLAlchemy's cache.
+        self._task_upsert_statement = self._task_upsert()
 
-    async def add(self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "") -> str:
-        row = {**_encoded(run_record(run), RUN_JSON_FIELDS), "owner": "", "lease_until_ms": 0}
-        row.update(epoch=0, idempotency_key=idempotency_key or None)
+    async def add(
+        self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "",
+        lease: InitialLease | None = None,
+    ) -> str:  # fmt: skip
+        row = _encoded(run_record(run), RUN_JSON_FIELDS)
+        row.update(owner="", lease_until_ms=0, epoch=0, idempotency_key=idempotency_key or None)
+        if lease is not None:
+            row.update(owner=lease.owner, lease_until_ms=lease.until_ms, epoch=FIRST_EPOCH)
         for _ in range(2):
             try:
                 async with transaction(self._engine) as connection:
-                    await connection.execute(runs.insert().values(row))
+                    await connection.execute(runs.insert(), row)
                     await self._append(connection, events)
                 return run.id
             except IntegrityError as error:
@@ -80,12 +104,10 @@ class SqlRunRepository(RunRepository, RunLeases):
         epoch: int | None = None,
     ) -> None:
         record = _encoded(run_record(run), RUN_JSON_FIELDS)
-        del record["id"]
-        condition = and_(runs.c.id == run.id, runs.c.event_seq == expected_seq)
-        if epoch is not None:
-            condition = and_(condition, runs.c.epoch == epoch)
+        record.update(expected_id=run.id, expected_seq=expected_seq, expected_epoch=epoch)
+        statement = _SAVE_FENCED if epoch is not None else _SAVE
         async with transaction(self._engine) as connection:
-            result = await connection.execute(runs.update().where(condition).values(record))
+            result = await connection.execute(statement, record)
             if result.rowcount != 1:
                 await self._explain_miss(connection, run.id, epoch)
             if tasks:
@@ -188,7 +210,9 @@ class SqlRunRepository(RunRepository, RunLeases):
 
     async def reclaim(self, worker: str, now_ms: int, lease_ms: int) -> list[Lease]:
         async with transaction(self._engine) as connection:
-            held = select(runs.c.id, runs.c.epoch).where(runs.c.owner == worker)
+            held = select(runs.c.id, runs.c.epoch).where(
+                runs.c.owner == worker, runs.c.status.not_in(_ENDED)
+            )
             rows = (await connection.execute(held)).all()
             return await self._take(connection, worker, rows, now_ms, lease_ms, own=True)
 
@@ -221,7 +245,7 @@ class SqlRunRepository(RunRepository, RunLeases):
         self, connection: AsyncConnection, tasks: Sequence[TaskInstance]
     ) -> None:
         rows = [_encoded(task_record(task), TASK_JSON_FIELDS) for task in tasks]
-        await connection.execute(self._task_upsert(), rows)
+        await connection.execute(self._task_upsert_statement, rows)
 
     def _task_upsert(self) -> Executable:
         """Insert, or update all but the id when the run already has a task with the key."""

@@ -56,7 +56,16 @@ def render_run(run: Run) -> dict[str, Any]:
         "ended_at": run.ended_at,
         "duration_ms": run.duration_ms,
         "parent_run_id": run.parent_run_id,
+        # Millisecond precision of started_at/ended_at, for timelines and benchmarks.
+        "started_ms": run.started_ms,
+        "ended_ms": _ended_ms(run),
     }
+
+
+def _ended_ms(run: Run) -> int | None:
+    if run.started_ms is None or run.duration_ms is None or run.ended_at is None:
+        return None
+    return run.started_ms + run.duration_ms
 
 
 def render_task(task: TaskInstance) -> dict[str, Any]:
