@@ -18,6 +18,7 @@ from flowauto.application.run_service import RunService
 from flowauto.application.run_steps import RunSteps
 from flowauto.application.services import Services
 from flowauto.application.step_action import StepActions
+from flowauto.application.step_debug import StepDebugService
 from flowauto.domain.ids import IdGenerator
 from flowauto.domain.operator_catalog import OperatorCatalog
 from flowauto.driven_adapters.http.address_guard import AddressGuard
@@ -103,9 +104,10 @@ def _services(
     ids = IdGenerator(node_id, clock.now_ms)
     steps = RunSteps(dags)
     run_engine = None
+    actions = StepActions(http=http, clock=clock)
     if engine is not None:
         tools = DriverTools(
-            actions=StepActions(http=http, clock=clock),
+            actions=actions,
             clock=clock,
             new_id=ids.next_id,
             worker=engine.worker_name(),
@@ -114,12 +116,24 @@ def _services(
             runs=runs, leases=runs, steps=steps, tools=tools, lease_ms=engine.lease_ms,
             poll_ms=engine.poll_ms, capacity=engine.capacity,
         )  # fmt: skip
+    dag_service = DagService(
+        repository=dags, catalog=OperatorCatalog.built_in(), ids=ids, clock=clock
+    )
     return Services(
-        dags=DagService(repository=dags, catalog=OperatorCatalog.built_in(), ids=ids, clock=clock),
+        dags=dag_service,
         dag_admin=DagAdminService(repository=dags, clock=clock),
         readiness=ReadinessService(checks),
         authenticator=authenticator,
-        runs=RunService(runs=runs, dags=dags, steps=steps, engine=run_engine, ids=ids, clock=clock),
+        runs=RunService(
+            runs=runs,
+            dags=dags,
+            steps=steps,
+            engine=run_engine,
+            ids=ids,
+            clock=clock,
+            dag_checker=dag_service,
+        ),
+        step_debug=StepDebugService(actions=actions, clock=clock, ids=ids),
         run_control=RunControl(runs=runs, leases=runs, engine=run_engine, clock=clock),
         engine=run_engine,
     )

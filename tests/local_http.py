@@ -21,6 +21,8 @@ class LocalHttp:
     lock: threading.Lock = field(default_factory=threading.Lock)
     finished: Counter[str] = field(default_factory=Counter)
     first_call_at: dict[str, float] = field(default_factory=dict)
+    fail_first: Counter[str] = field(default_factory=Counter)
+    """Paths whose next N calls answer 500."""
     """time.monotonic() of each path's first call."""
 
 
@@ -46,6 +48,14 @@ def _handler(state: LocalHttp) -> type[BaseHTTPRequestHandler]:
             if parts.path == "/redirect":
                 self.send_response(302)
                 self.send_header("Location", query["to"][0])
+                self.end_headers()
+                return
+            with state.lock:
+                failing = state.fail_first[parts.path] > 0
+                state.fail_first[parts.path] -= failing
+            if failing:
+                self.send_response(500)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
             if "sleep_ms" in query:

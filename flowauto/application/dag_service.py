@@ -10,10 +10,15 @@ from flowauto.application.dag_commands import DagDraft, DagPatch
 from flowauto.domain import dag_fields
 from flowauto.domain.dag import Dag, DagStatus, DagVersion, Step, VarDef
 from flowauto.domain.dag_validation import validate_steps
-from flowauto.domain.errors import DagNotFoundError, DagVersionNotFoundError, ForbiddenError
+from flowauto.domain.errors import (
+    DagInvalidError,
+    DagNotFoundError,
+    DagVersionNotFoundError,
+    ForbiddenError,
+)
 from flowauto.domain.identity import Identity, audience_of, can_change, can_read
 from flowauto.domain.ids import IdGenerator
-from flowauto.domain.operator_catalog import OperatorCatalog
+from flowauto.domain.operator_catalog import OperatorCatalog, check_parameters
 from flowauto.domain.paging import DagQuery, Page
 from flowauto.domain.version import FIRST_VERSION, SemVer, ensure_greater, parse_version
 from flowauto.ports.clock import Clock
@@ -74,6 +79,21 @@ class DagService:
         )
         await self._repository.add(dag, _version_of(dag))
         return dag
+
+    def catalog_check(self, step: Step) -> None:
+        """Checks one action step's operator and parameters (single-debug); raises
+        DagInvalidError naming the step and field."""
+        spec = self._catalog.get(step.operator)
+        if spec is None:
+            raise DagInvalidError(
+                f"unknown operator {step.operator!r}", field="operator", step_id=step.id
+            )
+        check_parameters(spec, step.parameters, step.id)
+
+    def check(self, draft: DagDraft) -> None:
+        """Validates a DAG document without storing it (full-debug); raises as `create`."""
+        _check_fields(draft)
+        self._check_steps(draft.steps, dict(draft.vars or {}))
 
     async def get(self, caller: Identity, dag_id: str, version_id: str | None = None) -> DagDetail:
         dag = await self._readable(caller, dag_id)

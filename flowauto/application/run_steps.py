@@ -22,6 +22,8 @@ class RunSteps:
             self._cache.popitem(last=False)
 
     async def of(self, run: Run) -> tuple[Step, ...]:
+        if run.debug_steps:
+            return run.debug_steps
         cached = self._cache.get(run.version_id)
         if cached is not None:
             self._cache.move_to_end(run.version_id)

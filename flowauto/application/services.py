@@ -9,6 +9,7 @@ from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
 from flowauto.application.run_engine import RunEngine
 from flowauto.application.run_service import RunService
+from flowauto.application.step_debug import StepDebugService
 from flowauto.ports.authenticator import Authenticator
 
 
@@ -19,6 +20,7 @@ class Services:
     readiness: ReadinessService
     authenticator: Authenticator
     runs: RunService
+    step_debug: StepDebugService
     run_control: RunControl
     engine: RunEngine | None
     """None in a process without the worker role: its runs wait for a worker to claim them."""

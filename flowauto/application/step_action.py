@@ -80,7 +80,18 @@ class StepActions:
             timeout_ms=_timeout(parameters.get("timeout_ms")),
         )
         reply = await self._http.request(call)
+        # Like Airflow's and Kestra's HTTP tasks: an error answer fails the step (and so is
+        # retried by its policy) unless the DAG asks to look at it itself.
+        if reply.status >= 400 and parameters.get("allow_error_status") is not True:
+            raise StepFailure(
+                f"{call.method} {call.url} answered {reply.status}: {_gist(reply.body)}"
+            )
         return {"status": reply.status, "headers": dict(reply.headers), "body": reply.body}
+
+
+def _gist(body: Any, limit: int = 200) -> str:
+    text = body if isinstance(body, str) else repr(body)
+    return text[:limit] + ("…" if len(text) > limit else "")
 
 
 def _timeout(value: object) -> int:

@@ -228,6 +228,7 @@ ACTIONS = (
     action("@internal/http/request", "HTTP request", p("method", STR, True, enum=HTTP_METHODS),
            p("url", STR, True), p("headers", OBJ), p("query", OBJ), p("body", ANY),
            p("timeout_ms", INT, minimum=1, maximum=3_600_000), p("connection_id", STR),
+           p("allow_error_status", BOOL, description="4xx/5xx answers succeed instead of failing"),
            outputs=("status", "headers", "body")),
     action("@internal/wait", "Wait", p("duration_ms", INT, minimum=1), p("until", STR),
            rules=(wait_rule,)),

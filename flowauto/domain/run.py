@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from flowauto.domain.dag import Step
 from flowauto.domain.errors import RunStatusConflictError
 
 
@@ -87,7 +88,7 @@ class Run:
 
     `event_seq` is the sequence number of the run's last event; stores compare-and-set on it,
     so it doubles as the run's revision. `paused_from` remembers where resume goes back to.
-    `steps_json` holds the document of a debug run (no saved version to pin).
+    `debug_steps` are the steps of a debug run (an unsaved DAG: no version to pin).
     """
 
     id: str
@@ -112,6 +113,7 @@ class Run:
     paused_from: RunStatus | None = None
     wake_at_ms: int | None = None
     debug: bool = False
+    debug_steps: tuple[Step, ...] = ()
     event_seq: int = 0
 
     @property

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flowauto.domain.dag_document import parse_steps, render_steps
 from flowauto.domain.run import (
     Run,
     RunEvent,
@@ -18,7 +19,7 @@ from flowauto.domain.run import (
     TaskStatus,
 )
 
-RUN_JSON_FIELDS = ("vars", "inputs")
+RUN_JSON_FIELDS = ("vars", "inputs", "debug_steps")
 TASK_JSON_FIELDS = ("inputs", "outputs")
 EVENT_JSON_FIELDS = ("data",)
 
@@ -47,6 +48,7 @@ def run_record(run: Run) -> dict[str, Any]:
         "paused_from": run.paused_from.value if run.paused_from else None,
         "wake_at_ms": run.wake_at_ms,
         "debug": run.debug,
+        "debug_steps": render_steps(run.debug_steps) if run.debug_steps else None,
         "event_seq": run.event_seq,
     }
 
@@ -75,6 +77,7 @@ def run_from_record(record: Mapping[str, Any]) -> Run:
         paused_from=RunStatus(record["paused_from"]) if record["paused_from"] else None,
         wake_at_ms=record["wake_at_ms"],
         debug=bool(record["debug"]),
+        debug_steps=parse_steps(record["debug_steps"]) if record.get("debug_steps") else (),
         event_seq=record["event_seq"],
     )
 

@@ -111,6 +111,7 @@ CREATE TABLE runs (
 	paused_from VARCHAR(16), 
 	wake_at_ms BIGINT, 
 	debug BOOLEAN NOT NULL, 
+	debug_steps TEXT, 
 	event_seq INTEGER NOT NULL, 
 	owner VARCHAR(128) NOT NULL, 
 	lease_until_ms BIGINT NOT NULL, 

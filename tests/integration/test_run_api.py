@@ -250,3 +250,29 @@ async def test_rerun_from_a_step_copies_earlier_outputs(client: Any) -> None:
     assert after["2"]["outputs"] == before["2"]["outputs"]
     bad = await client.post(f"{API}/instances/{first}/rerun", json={"from_step": "9"}, headers=ANN)
     assert bad.status_code == 400
+
+
+async def test_a_failing_http_step_is_retried_with_backoff_then_succeeds(
+    client: Any, local_http: LocalHttp
+) -> None:
+    # The first two calls answer 500 (status query), so the step fails twice, then succeeds.
+    request = step("2", "@internal/http/request", method="GET", url=f"{local_http.url}/flaky")
+    request["retry"] = {"max_attempts": 3, "backoff_ms": 10, "max_backoff_ms": 20}
+    local_http.fail_first["/flaky"] = 2
+    run_id = await start(client, await create(client, request))
+    assert (await until(client, run_id))["status"] == "success"
+    task = (await tasks_of(client, run_id))["2"]
+    assert task["attempt"] == 3
+    assert local_http.calls["/flaky"] == 3
+
+
+async def test_a_step_over_its_timeout_fails_with_the_reason(
+    client: Any, local_http: LocalHttp
+) -> None:
+    slow = step(
+        "2", "@internal/http/request", method="GET", url=f"{local_http.url}/s?sleep_ms=2000"
+    )
+    slow["timeout_ms"] = 100
+    run = await until(client, await start(client, await create(client, slow)))
+    assert run["status"] == "failed"
+    assert "timed out after 100 ms" in run["reason"]

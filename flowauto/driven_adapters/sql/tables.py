@@ -125,6 +125,7 @@ runs = Table(
     Column("paused_from", String(16), nullable=True),
     Column("wake_at_ms", BigInteger, nullable=True),
     Column("debug", Boolean, nullable=False),
+    Column("debug_steps", LongText, nullable=True),
     Column("event_seq", Integer, nullable=False),
     # The lease: who drives the run, until when, and a fencing epoch bumped on every claim.
     Column("owner", String(128), nullable=False),

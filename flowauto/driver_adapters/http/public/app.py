@@ -9,6 +9,7 @@ from flowauto.driver_adapters.http.app_factory import make_app
 from flowauto.driver_adapters.http.identity import identity_guard
 from flowauto.driver_adapters.http.public.action_controller import ActionController
 from flowauto.driver_adapters.http.public.dag_controller import DagController
+from flowauto.driver_adapters.http.public.debug_controller import DebugController
 from flowauto.driver_adapters.http.public.run_controller import (
     DagRunController,
     InstanceController,
@@ -26,6 +27,7 @@ def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
             DagRunController,
             InstanceController,
             TaskController,
+            DebugController,
         ],
         guard=identity_guard(services.authenticator),
         max_body_bytes=max_body_bytes,
