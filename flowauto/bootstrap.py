@@ -19,6 +19,7 @@ from flowauto.application.run_steps import RunSteps
 from flowauto.application.services import Services
 from flowauto.application.step_action import StepActions
 from flowauto.application.step_debug import StepDebugService
+from flowauto.application.subdag_runs import SubdagRuns
 from flowauto.domain.ids import IdGenerator
 from flowauto.domain.operator_catalog import OperatorCatalog
 from flowauto.driven_adapters.http.address_guard import AddressGuard
@@ -108,9 +109,11 @@ def _services(
     if engine is not None:
         tools = DriverTools(
             actions=actions,
+            subdags=SubdagRuns(runs=runs, dags=dags, ids=ids, clock=clock),
             clock=clock,
             new_id=ids.next_id,
             worker=engine.worker_name(),
+            max_batch_items=engine.max_batch_items,
         )
         run_engine = RunEngine(
             runs=runs, leases=runs, steps=steps, tools=tools, lease_ms=engine.lease_ms,

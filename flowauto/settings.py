@@ -57,6 +57,7 @@ class EngineSettings(BaseModel):
     poll_ms: int = Field(default=250, ge=10)
     capacity: int = Field(default=1000, ge=1)
     drain_s: float = Field(default=10.0, ge=0)
+    max_batch_items: int = Field(default=10_000, ge=1)
 
     def worker_name(self) -> str:
         return self.worker or socket.gethostname()

@@ -6,25 +6,21 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from flowauto.application.run_change import Plan, change_run, finish_blocked
 from flowauto.application.run_engine import RunEngine
 from flowauto.domain.errors import (
     FieldInvalidError,
-    RunChangedError,
     RunNotFoundError,
     RunStatusConflictError,
     TaskNotFoundError,
-    TaskStatusConflictError,
 )
 from flowauto.domain.identity import Identity
 from flowauto.domain.paging import RunQuery
 from flowauto.domain.run import (
     Run,
-    RunEvent,
     RunStatus,
     TaskInstance,
     TaskStatus,
-    run_status_event,
-    task_status_event,
 )
 from flowauto.ports.clock import Clock
 from flowauto.ports.run_lease import RunLeases
@@ -32,9 +28,6 @@ from flowauto.ports.run_repository import RunRepository
 
 APPROVAL_RESULTS = ("pass", "reject", "revoke")
 ACTIVE = ("init", "scheduled", "running", "blocked", "paused")
-# Compare-and-set attempts before a control call gives up with 409 (a very busy run).
-CAS_ATTEMPTS = 20
-_Plan = Callable[[Run, list[TaskInstance]], tuple[Run, list[TaskInstance]]]
 
 
 class RunControl:
@@ -128,20 +121,9 @@ class RunControl:
         outputs: Mapping[str, Any], reason: str,
     ) -> TaskInstance:  # fmt: skip
         """Ends a blocked task (approval, async callback) and wakes its run."""
-        now_ms = self._clock.now_ms()
-        done = dataclasses.replace(
-            task, status=status, outputs=dict(outputs), reason=reason, ended_at=now_ms // 1000,
-            duration_ms=now_ms - (task.started_ms or now_ms),
-        )  # fmt: skip
-
-        def finished(run: Run, tasks: list[TaskInstance]) -> tuple[Run, list[TaskInstance]]:
-            current = next((t for t in tasks if t.id == task.id), task)
-            if current.status is not TaskStatus.BLOCKED:
-                raise TaskStatusConflictError(task.id, current.status.value, "be continued")
-            woken = run.moved(RunStatus.RUNNING) if run.status is RunStatus.BLOCKED else run
-            return woken, [done]
-
-        await self._change(caller, task.run_id, finished)
+        done = await finish_blocked(
+            self._runs, self._clock, task, status, outputs, reason, _in_domain_of(caller)
+        )
         await self._kick(task.run_id)
         return done
 
@@ -158,33 +140,19 @@ class RunControl:
         ]
         return ended, open_tasks
 
-    async def _change(self, caller: Identity, run_id: str, plan: _Plan) -> Run:
-        for _ in range(CAS_ATTEMPTS):
-            run = await self._runs.get(run_id)
-            if run is None or run.biz_domain_id != caller.biz_domain:
-                raise RunNotFoundError(run_id)
-            tasks = await self._runs.tasks(run_id)
-            changed, changed_tasks = plan(run, tasks)
-            events = self._events(run, changed, changed_tasks)
-            changed = dataclasses.replace(changed, event_seq=run.event_seq + len(events))
-            try:
-                await self._runs.save(changed, changed_tasks, events, expected_seq=run.event_seq)
-            except RunChangedError:
-                continue
-            return changed
-        raise RunChangedError(run_id)
-
-    def _events(self, run: Run, changed: Run, tasks: list[TaskInstance]) -> list[RunEvent]:
-        now_ms = self._clock.now_ms()
-        seq = run.event_seq
-        events: list[RunEvent] = []
-        for task in tasks:
-            seq += 1
-            events.append(task_status_event(task, seq, now_ms))
-        if changed.status != run.status:
-            events.append(run_status_event(changed, seq + 1, now_ms))
-        return events
+    async def _change(self, caller: Identity, run_id: str, plan: Plan) -> Run:
+        return await change_run(self._runs, self._clock, run_id, plan, _in_domain_of(caller))
 
     async def _kick(self, run_id: str) -> None:
         if self._engine is not None:
             await self._engine.kick(run_id)
+
+
+def _in_domain_of(caller: Identity) -> Callable[[Run], None]:
+    """Runs of another business domain do not exist for the caller."""
+
+    def check(run: Run) -> None:
+        if run.biz_domain_id != caller.biz_domain:
+            raise RunNotFoundError(run.id)
+
+    return check

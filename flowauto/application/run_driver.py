@@ -19,8 +19,17 @@ from typing import Any
 
 from flowauto.application.run_journal import RunJournal
 from flowauto.application.step_action import ASSIGN, Blocked, StepActions
+from flowauto.application.subdag_runs import SubdagRuns
 from flowauto.domain.comparison import holds
-from flowauto.domain.dag import Branch, Comparison, OnError, RetryPolicy, Step, walk_steps
+from flowauto.domain.dag import (
+    Branch,
+    Comparison,
+    DataSource,
+    OnError,
+    RetryPolicy,
+    Step,
+    walk_steps,
+)
 from flowauto.domain.resolution import Scope, resolve
 from flowauto.domain.retry_policy import retry_delay_ms
 from flowauto.domain.run import RunStatus, TaskInstance, TaskStatus
@@ -30,6 +39,7 @@ from flowauto.ports.clock import Clock
 BRANCHES = "@control/flow/branches"
 LOOP = "@control/flow/loop"
 PARALLEL = "@control/flow/parallel"
+SUBDAG = "@control/flow/subdag"
 Outputs = MutableMapping[str, Mapping[str, Any]]
 
 
@@ -50,10 +60,12 @@ class Result:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DriverTools:
     actions: StepActions
+    subdags: SubdagRuns
     clock: Clock
     new_id: Callable[[], str]
     worker: str
     jitter: Callable[[], float] = random.random
+    max_batch_items: int = 10_000
 
 
 class RunDriver:
@@ -76,7 +88,30 @@ class RunDriver:
         if trigger.id not in self._tasks:
             self._record(self._task(trigger, trigger.id, TaskStatus.SUCCESS, outputs=run.inputs))
         scope = Scope(outputs=outputs, vars=self._vars, run_id=run.id, dag_id=run.dag_id)
+        if trigger.data_source is not None:
+            return await self._batch(trigger.data_source, scope)
         return await self._sequence(self._steps[1:], scope, "")
+
+    async def _batch(self, source: DataSource, scope: Scope) -> Result:
+        """A trigger's data source yields a list; the rest of the DAG runs once per item, as
+        a loop (`{{__loop.item}}`) inside this one run."""
+        fetch = Step(id=source.id, operator=source.operator, parameters=source.parameters)
+        fetched = await self._action(fetch, source.id, scope)
+        if fetched.outcome is not Outcome.DONE:
+            return fetched
+        _outputs_of(scope)[source.id] = fetched.outputs
+        items = next((v for v in fetched.outputs.values() if isinstance(v, list)), None)
+        if items is None:
+            return Result(Outcome.FAILED, reason=f"data source {source.id} yielded no list")
+        if len(items) > self._tools.max_batch_items:
+            return Result(
+                Outcome.FAILED,
+                reason=f"data source {source.id} yielded {len(items)} items; "
+                f"the limit is {self._tools.max_batch_items}",
+            )
+        loop = Step(id=f"{source.id}#batch", operator=LOOP, parameters={"items": items},
+                    steps=tuple(self._steps[1:]))  # fmt: skip
+        return await self._step(loop, scope, "")
 
     @property
     def vars(self) -> Mapping[str, Any]:
@@ -108,7 +143,34 @@ class RunDriver:
             return await self._container(step, key, self._loop(step, scope, suffix))
         if step.operator == PARALLEL:
             return await self._container(step, key, self._parallel(step, scope, suffix))
+        if step.operator == SUBDAG:
+            return await self._subdag(step, key, scope)
         return await self._action(step, key, scope)
+
+    async def _subdag(self, step: Step, key: str, scope: Scope) -> Result:
+        """The child run is stored with the task still blocked-to-be; the task ends when the
+        child ends (the engine finishes it then, or a replay here sees the child ended)."""
+        known = self._tasks.get(key)
+        if known is not None and known.status is TaskStatus.BLOCKED:
+            outcome = await self._tools.subdags.outcome(str(known.outputs.get("child_run_id")))
+            if outcome is None:
+                return Result(Outcome.BLOCKED)
+            status, outputs, reason = outcome
+            self._record(self._finished(known, status, outputs, reason))
+            if status is TaskStatus.SUCCESS:
+                return Result(Outcome.DONE, outputs)
+            return Result(Outcome.FAILED, outputs, f"step {step.id}: {reason}")
+        replayed = self._replay(step, known)
+        if replayed is not None:
+            return replayed
+        try:
+            parameters = resolve(step.parameters, scope)
+            task = self._task(step, key, TaskStatus.BLOCKED, inputs=parameters)
+            child_id = await self._tools.subdags.start(self.journal.run, task, parameters)
+        except StepFailure as failure:
+            return self._fail(step, key, known, step.parameters, failure.reason)
+        self._record(replace(task, outputs={"child_run_id": child_id}))
+        return Result(Outcome.BLOCKED)
 
     async def _container(self, step: Step, key: str, body: Any) -> Result:
         result: Result = await body

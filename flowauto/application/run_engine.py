@@ -9,11 +9,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
+from flowauto.application.run_change import finish_blocked
 from flowauto.application.run_driver import DriverTools, Outcome, Result, RunDriver
 from flowauto.application.run_journal import RunJournal, RunStopped
 from flowauto.application.run_steps import RunSteps
-from flowauto.domain.errors import RunChangedError, UnavailableError
-from flowauto.domain.run import Run, RunStatus, TaskInstance
+from flowauto.domain.errors import RunChangedError, TaskStatusConflictError, UnavailableError
+from flowauto.domain.run import Run, RunStatus, TaskInstance, TaskStatus
 from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
 
@@ -172,10 +173,28 @@ class RunEngine:
             result = await driver.drive()
             try:
                 ended = functools.partial(self._ended, result=result, driver=driver)
-                return (await journal.flush(ended, reapply=False)).terminal
+                written = await journal.flush(ended, reapply=False)
             except RunChangedError:
                 stored = await self._runs.tasks(run.id)
+                continue
+            await self._after(written)
+            return written.terminal
         return False
+
+    async def _after(self, run: Run) -> None:
+        """A blocked run may have stored child runs: look for work now. An ended child run
+        finishes its parent's sub-DAG step and wakes the parent."""
+        if run.status is RunStatus.BLOCKED:
+            self._wake.set()
+        if not run.terminal or not run.parent_task_id:
+            return
+        task = await self._runs.get_task(run.parent_task_id)
+        if task is None or task.status is not TaskStatus.BLOCKED:
+            return
+        status, outputs, reason = await self._tools.subdags.outcome_of(run)
+        with contextlib.suppress(TaskStatusConflictError):
+            await finish_blocked(self._runs, self._tools.clock, task, status, outputs, reason)
+        await self.kick(task.run_id)
 
     def _started(self, run: Run, *, at_ms: int) -> Run:
         if run.status is RunStatus.PAUSED:

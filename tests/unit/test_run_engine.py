@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
+from flowauto.application.dag_commands import DagPatch
 from flowauto.application.run_service import RunRequest
 from flowauto.bootstrap import build_in_memory
+from flowauto.domain.dag_document import parse_steps
 from flowauto.domain.run import RunStatus, TaskStatus
 from tests.engine import ADMIN, create_dag, manual, settled, step
 
@@ -178,3 +180,57 @@ async def test_retry_of_a_failed_run_keeps_successes_and_reruns_failures() -> No
     after = {t.key: t for t in await services.runs.tasks(ADMIN, run_id, ())}
     assert run.status is RunStatus.FAILED  # the document is still bad
     assert after["2"].outputs == before["2"].outputs
+
+
+async def test_a_subdag_runs_as_a_child_and_its_outputs_come_back() -> None:
+    services = build_in_memory()
+    assert services.engine is not None
+    await services.engine.start()
+    try:
+        child = await create_dag(
+            services, manual(), step("2", "@internal/text/join", texts=["{{__1.data.who}}", "!"])
+        )
+        parent = await create_dag(
+            services,
+            manual(),
+            step("2", "@control/flow/subdag", dag_id=child.id, inputs={"who": "Ann"}),
+            step("3", "@internal/text/join", texts=["{{__2.outputs.text}}"]),
+        )
+        run_id = await services.runs.start(ADMIN, parent.id, RunRequest())
+        run = await settled(services, run_id)
+        tasks = {t.key: t for t in await services.runs.tasks(ADMIN, run_id, ())}
+        assert run.status is RunStatus.SUCCESS, run.reason
+        assert tasks["3"].outputs == {"text": "Ann!"}
+        child_run = await services.runs.get(ADMIN, tasks["2"].outputs["run_id"])
+        assert child_run.parent_run_id == run_id
+    finally:
+        await services.engine.stop(1)
+
+
+async def test_a_subdag_calling_its_own_dag_fails_as_a_cycle() -> None:
+    services = build_in_memory()
+    dag = await create_dag(services, manual(), step("2", "@internal/time/now"))
+    looped = await create_dag(services, manual(), step("2", "@control/flow/subdag", dag_id=dag.id))
+    # Point the sub-DAG step at its own DAG.
+    steps = parse_steps([manual(), step("2", "@control/flow/subdag", dag_id=looped.id)])
+    await services.dags.update(ADMIN, looped.id, DagPatch(steps=steps))
+    run = await settled(services, await services.runs.start(ADMIN, looped.id, RunRequest()))
+    assert run.status is RunStatus.FAILED
+    assert "cycle" in run.reason
+
+
+async def test_a_data_source_runs_the_rest_of_the_dag_once_per_item() -> None:
+    trigger = manual()
+    trigger["dataSource"] = {
+        "id": "ds",
+        "operator": "@internal/text/split",
+        "parameters": {"text": "a,b,c", "separator": ","},
+    }
+    services = build_in_memory()
+    dag = await create_dag(
+        services, trigger, step("2", "@internal/text/join", texts=["{{__loop.item}}", "!"])
+    )
+    run = await settled(services, await services.runs.start(ADMIN, dag.id, RunRequest()))
+    tasks = {t.key: t for t in await services.runs.tasks(ADMIN, run.id, ())}
+    assert run.status is RunStatus.SUCCESS, run.reason
+    assert [tasks[f"2@ds#batch.{i}"].outputs["text"] for i in range(3)] == ["a!", "b!", "c!"]
