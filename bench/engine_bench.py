@@ -162,9 +162,10 @@ async def measure(server: RunningServer, args: argparse.Namespace) -> None:
     _, inside = await latency(server, chain100, args.rounds)
     print(f"per-step overhead (100-step chain): median {inside / 100:.3f} ms per step")
     three = create(server, "three steps", chain(3))
-    for round_ in range(args.throughput_rounds):
-        line = await throughput(server, three, args.seconds, args.concurrency)
-        print(f"3-step runs, round {round_ + 1}: {line}", flush=True)
+    for concurrency in (int(c) for c in args.concurrency.split(",")):
+        for round_ in range(args.throughput_rounds):
+            line = await throughput(server, three, args.seconds, concurrency)
+            print(f"3-step runs, {concurrency} clients, round {round_ + 1}: {line}", flush=True)
     print(await blocked_rss(server, args.blocked))
 
 
@@ -174,7 +175,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--throughput-rounds", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--concurrency", default="4,16", help="comma-separated client counts (closed loops)"
+    )
     parser.add_argument("--blocked", type=int, default=10_000)
     args = parser.parse_args()
     with ExitStack() as stack:

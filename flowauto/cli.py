@@ -15,6 +15,7 @@ from flowauto.driver_adapters.http.server import Listen, serve_http
 from flowauto.settings import AuthMode, Settings
 
 ALL_ROLES = frozenset({"api", "worker", "scheduler"})
+SWITCH_INTERVAL_S = 0.0005
 
 
 class ConfigurationError(Exception):
@@ -68,6 +69,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings = settings.model_copy(update={"server": server})
     _check_serve_settings(settings)
     logging.basicConfig(level=settings.log.level.upper(), stream=sys.stderr)
+    # Database drivers (aiosqlite, the SQLAlchemy pool) hand work to threads; with the default
+    # 5 ms switch interval a busy event loop keeps them waiting for the GIL that long per hop.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     asyncio.run(_serve_async(settings))
     return 0
 

@@ -87,9 +87,9 @@ class RunEngine:
             return None
         return InitialLease(owner=self.worker, until_ms=self._tools.clock.now_ms() + self._lease_ms)
 
-    def adopt(self, run_id: str) -> None:
-        """Drives a run stored with `initial_lease()` (epoch 1)."""
-        self._spawn(Lease(run_id=run_id, epoch=FIRST_EPOCH))
+    def adopt(self, run: Run) -> None:
+        """Drives a run just stored with `initial_lease()` (epoch 1), as stored."""
+        self._spawn(Lease(run_id=run.id, epoch=FIRST_EPOCH), run)
 
     def abort(self, run_id: str) -> None:
         """Cancels the local driver of a run (canceled runs: running steps stop at once)."""
@@ -134,14 +134,14 @@ class RunEngine:
             for run_id in lost:
                 self.abort(run_id)
 
-    def _spawn(self, lease: Lease) -> None:
-        task = asyncio.create_task(self._drive(lease), name=f"run-{lease.run_id}")
+    def _spawn(self, lease: Lease, stored: Run | None = None) -> None:
+        task = asyncio.create_task(self._drive(lease, stored), name=f"run-{lease.run_id}")
         self._active[lease.run_id] = (lease, task)
 
-    async def _drive(self, lease: Lease) -> None:
+    async def _drive(self, lease: Lease, stored: Run | None) -> None:
         ended = False
         try:
-            ended = await self._drive_run(lease)
+            ended = await self._drive_run(lease, stored)
         except RunStopped:
             ended = True
         except asyncio.CancelledError:
@@ -158,24 +158,25 @@ class RunEngine:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self._leases.release(self.worker, lease))
 
-    async def _drive_run(self, lease: Lease) -> bool:
-        """Drives the run as far as it goes; True when it ended."""
-        run = await self._runs.get(lease.run_id)
+    async def _drive_run(self, lease: Lease, stored: Run | None) -> bool:
+        """Drives the run as far as it goes; True when it ended. `stored` is the run as just
+        written by whoever hands it over (saves a read), else it is read."""
+        run = stored or await self._runs.get(lease.run_id)
         if run is None or run.terminal:
             return True
         steps = await self._steps.of(run)
         journal = RunJournal(run, lease, self._runs, self._tools.clock)
         # Written with the first write the run needs anyway (often its last).
         journal.stage(functools.partial(self._started, at_ms=self._tools.clock.now_ms()))
-        stored = await self._runs.tasks(run.id) if run.started_ms is not None else []
+        known = await self._runs.tasks(run.id) if run.started_ms is not None else []
         for _ in range(MAX_REDRIVES):
-            driver = RunDriver(journal, steps, _overlay(stored, journal.pending()), self._tools)
+            driver = RunDriver(journal, steps, _overlay(known, journal.pending()), self._tools)
             result = await driver.drive()
             try:
                 ended = functools.partial(self._ended, result=result, driver=driver)
                 written = await journal.flush(ended, reapply=False)
             except RunChangedError:
-                stored = await self._runs.tasks(run.id)
+                known = await self._runs.tasks(run.id)
                 continue
             await self._after(written)
             return written.terminal

@@ -80,7 +80,7 @@ class RunService:
         if run_id == run.id and self._engine is not None:
             self._steps.remember(dag.version_id, dag.steps)
             if lease is not None:
-                self._engine.adopt(run_id)
+                self._engine.adopt(run)
             else:
                 await self._engine.kick(run_id)
         return run_id

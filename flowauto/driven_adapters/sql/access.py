@@ -24,9 +24,13 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         async with translated(), engine.begin() as connection:
             yield connection
         return
-    lock = _SQLITE_WRITERS.setdefault(engine, asyncio.Lock())
-    async with lock, translated(), engine.begin() as connection:
+    async with sqlite_write_lock(engine), translated(), engine.begin() as connection:
         yield connection
+
+
+def sqlite_write_lock(engine: AsyncEngine) -> asyncio.Lock:
+    """The lock this process's writers of one SQLite database queue on."""
+    return _SQLITE_WRITERS.setdefault(engine, asyncio.Lock())
 
 
 @asynccontextmanager

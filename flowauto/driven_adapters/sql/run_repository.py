@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import msgspec
 from sqlalchemy import ColumnElement, RowMapping, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -29,10 +29,12 @@ from flowauto.driven_adapters.run_record import (
 )
 from flowauto.driven_adapters.sql.access import reading, transaction
 from flowauto.driven_adapters.sql.tables import run_events, run_tasks, runs
+from flowauto.driven_adapters.sql.write_batch import RunWrite, WriteBatcher
 from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
 
 IDEMPOTENCY_WINDOW_S = 24 * 3600
+_ENCODER = msgspec.json.Encoder()
 _LEASE_AND_KEY = ("owner", "lease_until_ms", "epoch", "idempotency_key")
 _RUNNABLE = (RunStatus.SCHEDULED.value, RunStatus.RUNNING.value)
 _ENDED = tuple(status.value for status in TERMINAL_RUN)
@@ -56,6 +58,7 @@ def _save_statement(fenced: bool) -> Executable:
 
 
 _SAVE = _save_statement(fenced=False)
+_RUN_INSERT = runs.insert()
 _SAVE_FENCED = _save_statement(fenced=True)
 
 
@@ -65,6 +68,8 @@ class SqlRunRepository(RunRepository, RunLeases):
         self._mysql = engine.dialect.name in ("mysql", "mariadb")
         # Built once: statements with bound parameters compile once and hit SQLAlchemy's cache.
         self._task_upsert_statement = self._task_upsert()
+        sqlite = engine.dialect.name == "sqlite"
+        self._batcher = WriteBatcher(engine, self._task_upsert_statement) if sqlite else None
 
     async def add(
         self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "",
@@ -76,9 +81,7 @@ class SqlRunRepository(RunRepository, RunLeases):
             row.update(owner=lease.owner, lease_until_ms=lease.until_ms, epoch=FIRST_EPOCH)
         for _ in range(2):
             try:
-                async with transaction(self._engine) as connection:
-                    await connection.execute(runs.insert(), row)
-                    await self._append(connection, events)
+                await self._write(_RUN_INSERT, row, run.id, None, [], events)
                 return run.id
             except IntegrityError as error:
                 held = await self._holder(idempotency_key) if idempotency_key else None
@@ -106,13 +109,29 @@ class SqlRunRepository(RunRepository, RunLeases):
         record = _encoded(run_record(run), RUN_JSON_FIELDS)
         record.update(expected_id=run.id, expected_seq=expected_seq, expected_epoch=epoch)
         statement = _SAVE_FENCED if epoch is not None else _SAVE
+        await self._write(statement, record, run.id, epoch, tasks, events)
+
+    async def _write(
+        self, head: Executable, params: dict[str, Any], run_id: str, epoch: int | None,
+        tasks: Sequence[TaskInstance], events: Sequence[RunEvent],
+    ) -> None:  # fmt: skip
+        """The run row (insert or compare-and-set), then its tasks and events, atomically."""
+        write = RunWrite(
+            head=head, params=params, run_id=run_id, insert=head is _RUN_INSERT, epoch=epoch,
+            tasks=[_encoded(task_record(task), TASK_JSON_FIELDS) for task in tasks],
+            events=[_encoded(event_record(event), EVENT_JSON_FIELDS) for event in events],
+        )  # fmt: skip
+        if self._batcher is not None:
+            await self._batcher.write(write)
+            return
         async with transaction(self._engine) as connection:
-            result = await connection.execute(statement, record)
-            if result.rowcount != 1:
-                await self._explain_miss(connection, run.id, epoch)
-            if tasks:
-                await self._upsert_tasks(connection, tasks)
-            await self._append(connection, events)
+            result = await connection.execute(head, params)
+            if not write.insert and result.rowcount != 1:
+                await self._explain_miss(connection, run_id, epoch)
+            if write.tasks:
+                await connection.execute(self._task_upsert_statement, write.tasks)
+            if write.events:
+                await connection.execute(run_events.insert(), write.events)
 
     async def tasks(self, run_id: str) -> list[TaskInstance]:
         statement = (
@@ -241,12 +260,6 @@ class SqlRunRepository(RunRepository, RunLeases):
                 leases.append(Lease(run_id=run_id, epoch=epoch + 1))
         return leases
 
-    async def _upsert_tasks(
-        self, connection: AsyncConnection, tasks: Sequence[TaskInstance]
-    ) -> None:
-        rows = [_encoded(task_record(task), TASK_JSON_FIELDS) for task in tasks]
-        await connection.execute(self._task_upsert_statement, rows)
-
     def _task_upsert(self) -> Executable:
         """Insert, or update all but the id when the run already has a task with the key."""
         if self._mysql:
@@ -259,11 +272,6 @@ class SqlRunRepository(RunRepository, RunLeases):
             index_elements=["run_id", "task_key"],
             set_={name: lite.excluded[name] for name in _TASK_UPDATED},
         )
-
-    async def _append(self, connection: AsyncConnection, events: Sequence[RunEvent]) -> None:
-        if events:
-            rows = [_encoded(event_record(event), EVENT_JSON_FIELDS) for event in events]
-            await connection.execute(run_events.insert(), rows)
 
     async def _explain_miss(
         self, connection: AsyncConnection, run_id: str, epoch: int | None
@@ -317,13 +325,14 @@ def _filters(query: RunQuery) -> ColumnElement[bool]:
 
 
 def _encoded(record: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    # msgspec: several times faster than json.dumps on the hot write path; same JSON text.
     for name in fields:
-        record[name] = json.dumps(record[name], ensure_ascii=False, separators=(",", ":"))
+        record[name] = _ENCODER.encode(record[name]).decode()
     return record
 
 
 def _decoded(row: RowMapping, fields: Sequence[str]) -> dict[str, Any]:
     record = dict(row)
     for name in fields:
-        record[name] = json.loads(record[name])
+        record[name] = msgspec.json.decode(record[name])
     return record
