@@ -15,15 +15,12 @@ import argparse
 import asyncio
 import random
 import statistics
-import tempfile
-from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 
 from bench.load import LoadResult, closed_loop
+from bench.server import BACKENDS, bench_server
 from tests.documents import dag_document
-from tests.e2e.server_process import running_server
 
 
 async def seed(api: str, count: int, concurrency: int = 32) -> list[str]:
@@ -67,21 +64,13 @@ async def measure(api: str, ids: list[str], args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--backend", choices=["sqlite", "mongo"], default="sqlite")
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
     parser.add_argument("--dags", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    with ExitStack() as stack:
-        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        env: dict[str, str] = {}
-        if args.backend == "mongo":
-            from tests.backends.mongo import secantus_server
-
-            mongo = stack.enter_context(secantus_server(data_dir / "mongo"))
-            env["FLOWAUTO_DOCUMENT_STORE__URL"] = f"{mongo.url}/flowauto_bench"
-        server = stack.enter_context(running_server(data_dir, env))
+    with bench_server(args.backend) as server:
         print(f"backend {args.backend}; seeding {args.dags} DAGs ...", flush=True)
         ids = asyncio.run(seed(server.api, args.dags))
         asyncio.run(measure(server.api, ids, args))

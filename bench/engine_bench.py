@@ -20,16 +20,15 @@ import argparse
 import asyncio
 import json
 import statistics
-import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench.load import Connection
-from tests.e2e.server_process import RunningServer, running_server
+from bench.server import BACKENDS, bench_server
+from tests.e2e.server_process import RunningServer
 
 NOOP = "@internal/json/get"
 TERMINAL = ("success", "failed", "canceled")
@@ -171,7 +170,7 @@ async def measure(server: RunningServer, args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--backend", choices=["sqlite", "mongo"], default="sqlite")
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--throughput-rounds", type=int, default=3)
@@ -180,15 +179,7 @@ def main() -> None:
     )
     parser.add_argument("--blocked", type=int, default=10_000)
     args = parser.parse_args()
-    with ExitStack() as stack:
-        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        env: dict[str, str] = {}
-        if args.backend == "mongo":
-            from tests.backends.mongo import secantus_server
-
-            mongo = stack.enter_context(secantus_server(data_dir / "mongo"))
-            env["FLOWAUTO_DOCUMENT_STORE__URL"] = f"{mongo.url}/flowauto_bench"
-        server = stack.enter_context(running_server(data_dir, env))
+    with bench_server(args.backend) as server:
         print(f"backend {args.backend}", flush=True)
         asyncio.run(measure(server, args))
 

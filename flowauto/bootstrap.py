@@ -21,7 +21,7 @@ from flowauto.application.step_action import StepActions
 from flowauto.application.step_debug import StepDebugService
 from flowauto.application.subdag_runs import SubdagRuns
 from flowauto.domain.ids import IdGenerator
-from flowauto.domain.operator_catalog import OperatorCatalog
+from flowauto.domain.operator_catalog import OperatorCatalog, OperatorSpec
 from flowauto.driven_adapters.http.address_guard import AddressGuard
 from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
 from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagRepository
@@ -31,6 +31,7 @@ from flowauto.driven_adapters.mongo.client import create_mongo_client
 from flowauto.driven_adapters.mongo.dag_repository import MongoDagRepository
 from flowauto.driven_adapters.mongo.health import MongoHealthCheck
 from flowauto.driven_adapters.mongo.run_repository import MongoRunRepository
+from flowauto.driven_adapters.py3.subprocess_code_runner import SubprocessCodeRunner
 from flowauto.driven_adapters.sql.dag_repository import SqlDagRepository
 from flowauto.driven_adapters.sql.engine import create_sql_engine
 from flowauto.driven_adapters.sql.health import SqlHealthCheck
@@ -38,6 +39,8 @@ from flowauto.driven_adapters.sql.migration import migrate
 from flowauto.driven_adapters.sql.run_repository import SqlRunRepository
 from flowauto.driven_adapters.system_clock import SystemClock
 from flowauto.ports.authenticator import Authenticator
+from flowauto.ports.code_runner import CodeRunner
+from flowauto.ports.custom_action import CustomActions
 from flowauto.ports.dag_repository import DagRepository
 from flowauto.ports.health import HealthCheck
 from flowauto.ports.http_requester import HttpRequester
@@ -62,12 +65,16 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             checks=checks,
             node_id=settings.node_id,
             http=HttpxHttpRequester(http, AddressGuard(settings.http.allowed())),
+            code=_code_runner(settings),
             engine=settings.engine if "worker" in settings.server.roles.split(",") else None,
         )
 
 
 def build_in_memory(
-    authenticator: Authenticator | None = None, http: HttpRequester | None = None
+    authenticator: Authenticator | None = None,
+    http: HttpRequester | None = None,
+    code: CodeRunner | None = None,
+    custom: tuple[CustomActions, list[OperatorSpec]] | None = None,
 ) -> Services:
     """The same services wired to fakes: for unit tests and quick experiments. The engine is
     not started: runs are driven by the fast path (`kick`); start it for timers."""
@@ -79,6 +86,8 @@ def build_in_memory(
         node_id=0,
         http=http or HttpxHttpRequester(httpx.AsyncClient(), AddressGuard()),
         engine=EngineSettings(worker="in-memory"),
+        code=code,
+        custom=custom,
     )
 
 
@@ -100,12 +109,16 @@ def _services(
     node_id: int,
     http: HttpRequester,
     engine: EngineSettings | None,
+    code: CodeRunner | None = None,
+    custom: tuple[CustomActions, list[OperatorSpec]] | None = None,
 ) -> Services:
+    """`custom`: actions beyond the built-ins with their catalog entries."""
     clock = SystemClock()
     ids = IdGenerator(node_id, clock.now_ms)
     steps = RunSteps(dags)
     run_engine = None
-    actions = StepActions(http=http, clock=clock)
+    actions = StepActions(http=http, clock=clock, code=code, custom=custom[0] if custom else None)
+    catalog = OperatorCatalog.built_in().with_extra(custom[1] if custom else [])
     if engine is not None:
         tools = DriverTools(
             actions=actions,
@@ -119,9 +132,7 @@ def _services(
             runs=runs, leases=runs, steps=steps, tools=tools, lease_ms=engine.lease_ms,
             poll_ms=engine.poll_ms, capacity=engine.capacity,
         )  # fmt: skip
-    dag_service = DagService(
-        repository=dags, catalog=OperatorCatalog.built_in(), ids=ids, clock=clock
-    )
+    dag_service = DagService(repository=dags, catalog=catalog, ids=ids, clock=clock)
     return Services(
         dags=dag_service,
         dag_admin=DagAdminService(repository=dags, clock=clock),
@@ -170,6 +181,15 @@ async def _open_document_stores(
         engine = await _open_sql(stack, url, settings)
         checks.append(SqlHealthCheck("document_store", engine))
     return SqlDagRepository(engine), SqlRunRepository(engine)
+
+
+def _code_runner(settings: Settings) -> CodeRunner | None:
+    py3 = settings.py3
+    if not py3.enabled:
+        return None
+    return SubprocessCodeRunner(
+        cpu_seconds=py3.cpu_seconds, memory_mb=py3.memory_mb, wall_ms=py3.wall_ms
+    )
 
 
 def _authenticator(settings: Settings) -> Authenticator:

@@ -73,6 +73,15 @@ class HttpSettings(BaseModel):
         return [entry.strip() for entry in self.allow_hosts.split(",") if entry.strip()]
 
 
+class Py3Settings(BaseModel):
+    """`@internal/tool/py3` runs user code in a limited child process; off unless enabled."""
+
+    enabled: bool = False
+    cpu_seconds: int = Field(default=5, ge=1)
+    memory_mb: int = Field(default=256, ge=16)
+    wall_ms: int = Field(default=10_000, ge=100)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FLOWAUTO_",
@@ -90,6 +99,7 @@ class Settings(BaseSettings):
     log: LogSettings = LogSettings()
     engine: EngineSettings = EngineSettings()
     http: HttpSettings = HttpSettings()
+    py3: Py3Settings = Py3Settings()
 
     def embedded_sqlite_url(self) -> str:
         return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'flowauto.db'}"

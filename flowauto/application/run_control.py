@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import hmac
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flowauto.application.run_change import Plan, change_run, finish_blocked
 from flowauto.application.run_engine import RunEngine
+from flowauto.application.step_action import callback_digest
 from flowauto.domain.errors import (
     FieldInvalidError,
     RunNotFoundError,
     RunStatusConflictError,
     TaskNotFoundError,
+    UnauthenticatedError,
 )
 from flowauto.domain.identity import Identity
 from flowauto.domain.paging import RunQuery
@@ -27,6 +30,7 @@ from flowauto.ports.run_lease import RunLeases
 from flowauto.ports.run_repository import RunRepository
 
 APPROVAL_RESULTS = ("pass", "reject", "revoke")
+CALLBACK_STATUSES = ("success", "failed")
 ACTIVE = ("init", "scheduled", "running", "blocked", "paused")
 
 
@@ -103,6 +107,27 @@ class RunControl:
         await self._leases.revoke(run_id)
         await self._kick(run_id)
         return run
+
+    async def take_result(
+        self, task_id: str, token: str, status: str, outputs: Mapping[str, Any], reason: str
+    ) -> TaskInstance:
+        """An action's late answer (`PUT /tasks/{id}/results`), authenticated by the task's
+        callback token instead of a user: the run continues from that step."""
+        if status not in CALLBACK_STATUSES:
+            raise FieldInvalidError("status", f"must be one of {', '.join(CALLBACK_STATUSES)}")
+        task = await self._runs.get_task(task_id)
+        if task is None:
+            raise TaskNotFoundError(task_id)
+        if not task.callback_digest or not hmac.compare_digest(
+            task.callback_digest, callback_digest(token)
+        ):
+            raise UnauthenticatedError("the callback token does not match this task")
+        done = await finish_blocked(
+            self._runs, self._clock, task, TaskStatus(status), outputs,
+            reason or ("" if status == "success" else "the action reported a failure"),
+        )  # fmt: skip
+        await self._kick(task.run_id)
+        return done
 
     async def continue_task(
         self, caller: Identity, task_id: str, result: str, data: Mapping[str, Any]

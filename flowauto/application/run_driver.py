@@ -287,7 +287,9 @@ class RunDriver:
             await self.journal.flush()
             try:
                 async with asyncio.timeout(step.timeout_ms / 1000 if step.timeout_ms else None):
-                    output = await self._tools.actions.run_effect(step.operator, parameters)
+                    output = await self._tools.actions.run_effect(
+                        step.operator, parameters, task.id
+                    )
             except StepFailure as failure:
                 reason = failure.reason
             except TimeoutError:
@@ -297,12 +299,20 @@ class RunDriver:
             delay = retry_delay_ms(policy, attempt, self._tools.jitter)
             if delay is None:
                 return self._fail(step, key, task, parameters, reason)
+            self.journal.log(task, f"attempt {attempt} failed: {reason}; next in {delay} ms")
             self._record(replace(task, status=TaskStatus.SCHEDULED, reason=reason))
             await asyncio.sleep(delay / 1000)
 
     def _settled(self, step: Step, task: TaskInstance, output: Any) -> Result:
         if isinstance(output, Blocked):
-            self._record(replace(task, status=TaskStatus.BLOCKED, wake_at_ms=output.wake_at_ms))
+            self._record(
+                replace(
+                    task,
+                    status=TaskStatus.BLOCKED,
+                    wake_at_ms=output.wake_at_ms,
+                    callback_digest=output.callback_digest,
+                )
+            )
             if output.wake_at_ms is not None:
                 self._wakes.append(output.wake_at_ms)
             return Result(Outcome.BLOCKED)

@@ -13,6 +13,7 @@ from flowauto.domain.run import (
     RunEvent,
     TaskInstance,
     run_status_event,
+    task_log_event,
     task_status_event,
 )
 from flowauto.ports.clock import Clock
@@ -35,6 +36,7 @@ class RunJournal:
         self._pending: dict[str, TaskInstance] = {}
         self._order: list[TaskInstance] = []
         self._staged: list[RunChange] = []
+        self._logs: list[tuple[TaskInstance, str]] = []
 
     def stage(self, change: RunChange) -> None:
         """Applies `change` with the next flush, before that flush's own change."""
@@ -44,6 +46,10 @@ class RunJournal:
         """Buffers a task state; the next flush writes it (and a task.status event)."""
         self._pending[task.key] = task
         self._order.append(task)
+
+    def log(self, task: TaskInstance, message: str) -> None:
+        """Buffers a task.log event (retries, timeouts) for the next flush."""
+        self._logs.append((task, message))
 
     def pending(self) -> list[TaskInstance]:
         """Task states recorded but not written yet."""
@@ -59,7 +65,7 @@ class RunJournal:
             states = [current]
             for step in [*self._staged, *([change] if change is not None else [])]:
                 states.append(step(states[-1]))
-            if states[-1] is current and not self._order:
+            if states[-1] is current and not self._order and not self._logs:
                 return current
             try:
                 return await self._write(states, change is not None)
@@ -90,6 +96,9 @@ class RunJournal:
         for task in self._order:
             seq += 1
             events.append(task_status_event(task, seq, now_ms))
+        for task, message in self._logs:
+            seq += 1
+            events.append(task_log_event(task, message, seq, now_ms))
         for run in changes_after:
             seq += 1
             events.append(run_status_event(run, seq, now_ms))
@@ -107,5 +116,6 @@ class RunJournal:
         self._pending.clear()
         self._order.clear()
         self._staged.clear()
+        self._logs.clear()
         self.run = written
         return written

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,11 +13,14 @@ from flowauto.domain.comparison import parse_rfc3339
 from flowauto.domain.pure_action import PURE_ACTIONS, run_pure_action
 from flowauto.domain.step_failure import StepFailure
 from flowauto.ports.clock import Clock
+from flowauto.ports.code_runner import CodeCall, CodeRunner
+from flowauto.ports.custom_action import CallbackTicket, CustomActions
 from flowauto.ports.http_requester import HttpCall, HttpRequester
 
 WAIT = "@internal/wait"
 APPROVAL = "@workflow/approval"
 HTTP = "@internal/http/request"
+PY3 = "@internal/tool/py3"
 ASSIGN = "@internal/assign"
 
 
@@ -24,6 +29,7 @@ class Blocked:
     """The step waits: for `wake_at_ms` (a timer), or for someone (None: approval, callback)."""
 
     wake_at_ms: int | None
+    callback_digest: str = ""
 
 
 StepOutput = Mapping[str, Any] | Blocked
@@ -33,9 +39,14 @@ class StepActions:
     """Knows which operators are pure (side-effect free: the engine may run them again after a
     crash without anyone noticing) and runs every action operator."""
 
-    def __init__(self, *, http: HttpRequester, clock: Clock) -> None:
+    def __init__(
+        self, *, http: HttpRequester, clock: Clock, code: CodeRunner | None = None,
+        custom: CustomActions | None = None,
+    ) -> None:  # fmt: skip
         self._http = http
         self._clock = clock
+        self._code = code
+        self._custom = custom
 
     @staticmethod
     def is_pure(operator: str) -> bool:
@@ -45,14 +56,43 @@ class StepActions:
         now = datetime.datetime.fromtimestamp(self._clock.now_ms() / 1000, datetime.UTC)
         return run_pure_action(operator, parameters, now)
 
-    async def run_effect(self, operator: str, parameters: Mapping[str, Any]) -> StepOutput:
+    async def run_effect(
+        self, operator: str, parameters: Mapping[str, Any], task_id: str = ""
+    ) -> StepOutput:
+        if self._custom is not None and self._custom.handles(operator):
+            return await self._run_custom(operator, parameters, task_id)
         if operator == WAIT:
             return Blocked(wake_at_ms=self._wake_time(parameters))
         if operator == APPROVAL:
             return Blocked(wake_at_ms=None)
         if operator == HTTP:
             return await self._request(parameters)
+        if operator == PY3:
+            return await self._python(parameters)
         raise StepFailure(f"operator {operator} cannot run on this server yet")
+
+    async def _run_custom(
+        self, operator: str, parameters: Mapping[str, Any], task_id: str
+    ) -> StepOutput:
+        assert self._custom is not None
+        token = secrets.token_urlsafe(32)
+        ticket = CallbackTicket(task_id=task_id, token=token)
+        outputs = await self._custom.run(operator, parameters, ticket)
+        if outputs is None:
+            return Blocked(wake_at_ms=None, callback_digest=callback_digest(token))
+        return outputs
+
+    async def _python(self, parameters: Mapping[str, Any]) -> Mapping[str, Any]:
+        if self._code is None:
+            raise StepFailure(
+                "py3 is disabled on this server (FLOWAUTO_PY3__ENABLED=true enables it)"
+            )
+        call = CodeCall(
+            code=str(parameters.get("code", "")),
+            inputs=_named_values(parameters.get("input_params"), "input_params"),
+            output_names=_names(parameters.get("output_params")),
+        )
+        return {"outputs": await self._code.run(call)}
 
     def _wake_time(self, parameters: Mapping[str, Any]) -> int:
         duration = parameters.get("duration_ms")
@@ -87,6 +127,32 @@ class StepActions:
                 f"{call.method} {call.url} answered {reply.status}: {_gist(reply.body)}"
             )
         return {"status": reply.status, "headers": dict(reply.headers), "body": reply.body}
+
+
+def callback_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _named_values(value: object, name: str) -> dict[str, Any]:
+    """`{"a": 1}` or `[{"key": "a", "value": 1}, ...]` (the form builders send)."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return {str(key): item for key, item in value.items()}
+    if isinstance(value, list) and all(
+        isinstance(item, Mapping) and "key" in item for item in value
+    ):
+        return {str(item["key"]): item.get("value") for item in value}
+    raise StepFailure(f"py3: {name} must be an object or a list of {{key, value}}")
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """`["a", "b"]` or `[{"key": "a"}, ...]`; empty keeps every output."""
+    if not value:
+        return ()
+    if isinstance(value, list):
+        return tuple(str(item["key"]) if isinstance(item, Mapping) else str(item) for item in value)
+    raise StepFailure("py3: output_params must be a list of names")
 
 
 def _gist(body: Any, limit: int = 200) -> str:

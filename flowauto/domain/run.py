@@ -152,6 +152,8 @@ class TaskInstance:
     duration_ms: int | None = None
     worker: str = ""
     wake_at_ms: int | None = None
+    callback_digest: str = ""
+    """SHA-256 (hex) of the token an action answers a callback with; never shown."""
 
     @property
     def terminal(self) -> bool:
@@ -192,3 +194,8 @@ def task_status_event(task: TaskInstance, seq: int, at_ms: int) -> RunEvent:
     return RunEvent(
         run_id=task.run_id, seq=seq, type=RunEventType.TASK_STATUS, data=data, at_ms=at_ms
     )
+
+
+def task_log_event(task: TaskInstance, message: str, seq: int, at_ms: int) -> RunEvent:
+    data = {"id": task.id, "step_id": task.step_id, "key": task.key, "message": message}
+    return RunEvent(run_id=task.run_id, seq=seq, type=RunEventType.TASK_LOG, data=data, at_ms=at_ms)

@@ -101,6 +101,7 @@ def task_record(task: TaskInstance) -> dict[str, Any]:
         "duration_ms": task.duration_ms,
         "worker": task.worker,
         "wake_at_ms": task.wake_at_ms,
+        "callback_digest": task.callback_digest,
     }
 
 
@@ -123,6 +124,7 @@ def task_from_record(record: Mapping[str, Any]) -> TaskInstance:
         duration_ms=record["duration_ms"],
         worker=record["worker"],
         wake_at_ms=record["wake_at_ms"],
+        callback_digest=record.get("callback_digest") or "",
     )
 
 

@@ -84,6 +84,7 @@ CREATE TABLE run_tasks (
 	duration_ms BIGINT, 
 	worker VARCHAR(128) NOT NULL, 
 	wake_at_ms BIGINT, 
+	callback_digest VARCHAR(64) NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_run_tasks_key UNIQUE (run_id, task_key)
 )CHARSET=utf8mb4;

@@ -264,6 +264,9 @@ async def test_a_failing_http_step_is_retried_with_backoff_then_succeeds(
     task = (await tasks_of(client, run_id))["2"]
     assert task["attempt"] == 3
     assert local_http.calls["/flaky"] == 3
+    stream = (await client.get(f"{API}/instances/{run_id}/events", headers=ANN)).text
+    assert stream.count("event: task.log") == 2
+    assert "attempt 1 failed" in stream
 
 
 async def test_a_step_over_its_timeout_fails_with_the_reason(

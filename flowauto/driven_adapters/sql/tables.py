@@ -161,6 +161,7 @@ run_tasks = Table(
     Column("duration_ms", BigInteger, nullable=True),
     Column("worker", String(128), nullable=False),
     Column("wake_at_ms", BigInteger, nullable=True),
+    Column("callback_digest", String(64), nullable=False),
     UniqueConstraint("run_id", "task_key", name="uq_run_tasks_key"),
     mysql_charset="utf8mb4",
 )

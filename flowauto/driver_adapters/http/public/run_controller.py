@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get, post, put
 from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
@@ -23,6 +23,7 @@ from flowauto.driver_adapters.http.public.run_schemas import (
     ContinueBody,
     OptionalIdsBody,
     RerunBody,
+    ResultBody,
     RunBody,
     RunIdsBody,
     RunState,
@@ -36,6 +37,7 @@ PageParam = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="0-bas
 LimitParam = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=200)]
 LastEventId = Annotated[str | None, HeaderParameter(name="Last-Event-ID")]
+CallbackAuthorization = Annotated[str | None, HeaderParameter(name="Authorization")]
 _RUN_STATUSES = frozenset(status.value for status in RunStatus)
 _TASK_STATUSES = frozenset(status.value for status in TaskStatus)
 
@@ -151,6 +153,18 @@ class InstanceController(Controller):
 class TaskController(Controller):
     path = f"{API_PREFIX}/tasks"
     tags = ["runs"]
+
+    @put("/{task_id:str}/results", status_code=HTTP_202_ACCEPTED, opt={"anonymous": True})
+    async def results(
+        self, task_id: PathStr, data: JSONBody[ResultBody], services: Services,
+        authorization: CallbackAuthorization = None,
+    ) -> RunState:  # fmt: skip
+        """An action's late answer; authenticated by the task's callback token (Bearer)."""
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        task = await services.run_control.take_result(
+            task_id, token, data.status, data.outputs, data.reason
+        )
+        return RunState(id=task.id, status=task.status.value)
 
     @post("/{task_id:str}/continue", status_code=HTTP_202_ACCEPTED)
     async def continue_task(

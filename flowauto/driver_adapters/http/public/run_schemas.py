@@ -33,6 +33,12 @@ class ContinueBody(msgspec.Struct, forbid_unknown_fields=True):
     data: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
+class ResultBody(msgspec.Struct, forbid_unknown_fields=True):
+    status: Literal["success", "failed"]
+    outputs: dict[str, Any] = msgspec.field(default_factory=dict)
+    reason: str = ""
+
+
 class RunState(msgspec.Struct):
     id: str
     status: str
