@@ -72,9 +72,15 @@ def _handler(state: LocalHttp) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Clients that hang up (a cancelled step, a killed server) are expected here.
+        return
+
+
 @contextmanager
 def local_http_server() -> Iterator[LocalHttp]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    server = _QuietServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     state = LocalHttp(url=f"http://127.0.0.1:{server.server_address[1]}")
     server.RequestHandlerClass = _handler(state)
     server.daemon_threads = True

@@ -285,6 +285,10 @@ class RunDriver:
             task = self._task(step, key, TaskStatus.RUNNING, inputs=parameters, attempt=attempt)
             self._record(task)
             await self.journal.flush()
+            if self.journal.run.status is RunStatus.PAUSED:
+                # Paused while this step was being written: it has not started, so it waits.
+                self._record(replace(task, status=TaskStatus.PENDING, attempt=attempt - 1))
+                return Result(Outcome.STOPPED)
             try:
                 async with asyncio.timeout(step.timeout_ms / 1000 if step.timeout_ms else None):
                     output = await self._tools.actions.run_effect(

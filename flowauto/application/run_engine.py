@@ -115,6 +115,9 @@ class RunEngine:
             except UnavailableError as error:
                 self._outage.failed(f"claiming runs failed: {error.message}")
                 continue
+            except Exception:
+                log.exception("claiming runs failed; trying again")
+                continue
             self._outage.recovered()
             for lease in leases:
                 self._spawn(lease)
@@ -130,6 +133,9 @@ class RunEngine:
                 lost = await self._leases.renew(self.worker, leases, now_ms, self._lease_ms)
             except UnavailableError as error:
                 self._outage.failed(f"renewing leases failed: {error.message}")
+                continue
+            except Exception:
+                log.exception("renewing leases failed; trying again")
                 continue
             for run_id in lost:
                 self.abort(run_id)

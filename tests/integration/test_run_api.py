@@ -279,3 +279,27 @@ async def test_a_step_over_its_timeout_fails_with_the_reason(
     run = await until(client, await start(client, await create(client, slow)))
     assert run["status"] == "failed"
     assert "timed out after 100 ms" in run["reason"]
+
+
+async def test_pause_lets_the_running_step_finish_and_starts_nothing_new(
+    client: Any, local_http: LocalHttp
+) -> None:
+    first = step(
+        "2", "@internal/http/request", method="GET", url=f"{local_http.url}/a?sleep_ms=300"
+    )
+    second = step("3", "@internal/http/request", method="GET", url=f"{local_http.url}/b")
+    run_id = await start(client, await create(client, first, second))
+    async with asyncio.timeout(5):
+        while local_http.calls["/a"] == 0:  # noqa: ASYNC110 (another thread counts)
+            await asyncio.sleep(0.01)
+    paused = await client.post(f"{API}/instances/{run_id}/pause", headers=ANN)
+    assert paused.json()["status"] == "paused"
+    await asyncio.sleep(0.6)  # the first step ends meanwhile
+    tasks = await tasks_of(client, run_id)
+    assert tasks["2"]["status"] == "success"
+    assert local_http.calls["/b"] == 0
+    assert (await until(client, run_id, "paused"))["status"] == "paused"
+    await client.post(f"{API}/instances/{run_id}/resume", headers=ANN)
+    assert (await until(client, run_id))["status"] == "success"
+    assert local_http.calls["/b"] == 1
+    assert local_http.calls["/a"] == 1
