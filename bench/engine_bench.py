@@ -29,6 +29,7 @@ import httpx
 from bench.load import Connection
 from bench.server import BACKENDS, bench_server
 from tests.e2e.server_process import RunningServer
+from tests.local_http import local_http_server
 
 NOOP = "@internal/json/get"
 TERMINAL = ("success", "failed", "canceled")
@@ -40,6 +41,12 @@ def noop(step_id: str) -> dict[str, Any]:
 
 def chain(length: int) -> list[dict[str, Any]]:
     return [noop(str(i)) for i in range(2, length + 2)]
+
+
+def http_chain(length: int, url: str) -> list[dict[str, Any]]:
+    parameters = {"method": "GET", "url": url}
+    return [{"id": str(i), "operator": "@internal/http/request", "parameters": parameters}
+            for i in range(2, length + 2)]  # fmt: skip
 
 
 def fan_out(width: int) -> list[dict[str, Any]]:
@@ -160,6 +167,11 @@ async def measure(server: RunningServer, args: argparse.Namespace) -> None:
         print(f"{name}: trigger->success median {client:.1f} ms (run itself {inside:.1f} ms)")
     _, inside = await latency(server, chain100, args.rounds)
     print(f"per-step overhead (100-step chain): median {inside / 100:.3f} ms per step")
+    with local_http_server() as loopback:
+        calls = create(server, "http chain", http_chain(20, f"{loopback.url}/ok"))
+        _, inside = await latency(server, calls, args.rounds)
+        print(f"steps with effects (20 HTTP calls to a loopback server): median "
+              f"{inside / 20:.2f} ms per step, the call and its write included")  # fmt: skip
     three = create(server, "three steps", chain(3))
     for concurrency in (int(c) for c in args.concurrency.split(",")):
         for round_ in range(args.throughput_rounds):
@@ -179,7 +191,7 @@ def main() -> None:
     )
     parser.add_argument("--blocked", type=int, default=10_000)
     args = parser.parse_args()
-    with bench_server(args.backend) as server:
+    with bench_server(args.backend, {"FLOWAUTO_HTTP__ALLOW_HOSTS": "127.0.0.1"}) as server:
         print(f"backend {args.backend}", flush=True)
         asyncio.run(measure(server, args))
 

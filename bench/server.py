@@ -13,12 +13,12 @@ BACKENDS = ["sqlite", "mongo"]
 
 
 @contextmanager
-def bench_server(backend: str) -> Iterator[RunningServer]:
+def bench_server(backend: str, env: dict[str, str] | None = None) -> Iterator[RunningServer]:
     """`mongo` starts a secantusdb server (a Python implementation of the wire protocol)
     for the document store; figures on it measure that server as much as flowauto."""
     with ExitStack() as stack:
         data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        env: dict[str, str] = {}
+        env = dict(env or {})
         if backend == "mongo":
             from tests.backends.mongo import secantus_server
 

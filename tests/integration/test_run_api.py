@@ -303,3 +303,17 @@ async def test_pause_lets_the_running_step_finish_and_starts_nothing_new(
     assert (await until(client, run_id))["status"] == "success"
     assert local_http.calls["/b"] == 1
     assert local_http.calls["/a"] == 1
+
+
+async def test_a_stopped_dag_starts_no_run_and_deleting_a_dag_cancels_its_runs(
+    client: Any,
+) -> None:
+    dag_id = await create(client, step("2", "@workflow/approval", title="t", contents=[]))
+    run_id = await start(client, dag_id)
+    await until(client, run_id, "blocked")
+    await client.put(f"{API}/dags/{dag_id}", json={"status": "stopped"}, headers=ANN)
+    refused = await client.post(f"{API}/dags/{dag_id}/run", json={}, headers=ANN)
+    assert refused.status_code == 409
+    deleted = await client.delete(f"{API}/dags/{dag_id}", headers=ANN)
+    assert deleted.status_code == 204
+    assert (await until(client, run_id))["status"] == "canceled"

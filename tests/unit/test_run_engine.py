@@ -234,3 +234,26 @@ async def test_a_data_source_runs_the_rest_of_the_dag_once_per_item() -> None:
     tasks = {t.key: t for t in await services.runs.tasks(ADMIN, run.id, ())}
     assert run.status is RunStatus.SUCCESS, run.reason
     assert [tasks[f"2@ds#batch.{i}"].outputs["text"] for i in range(3)] == ["a!", "b!", "c!"]
+
+
+async def test_a_run_keeps_the_version_it_started_with() -> None:
+    services = build_in_memory()
+    dag = await create_dag(
+        services,
+        manual(),
+        step("2", "@workflow/approval", title="t", contents=[]),
+        step("3", "@internal/text/join", texts=["old"]),
+    )
+    run_id = await services.runs.start(ADMIN, dag.id, RunRequest())
+    await settled(services, run_id, RunStatus.BLOCKED)
+    new_steps = parse_steps([manual(), step("2", "@workflow/approval", title="t", contents=[]),
+                             step("3", "@internal/text/join", texts=["new"])])  # fmt: skip
+    await services.dags.update(ADMIN, dag.id, DagPatch(steps=new_steps))
+    approval = (await services.runs.tasks(ADMIN, run_id, ("blocked",)))[0]
+    await services.run_control.continue_task(ADMIN, approval.id, "pass", {})
+    await settled(services, run_id)
+    tasks = {t.key: t for t in await services.runs.tasks(ADMIN, run_id, ())}
+    assert tasks["3"].outputs == {"text": "old"}
+    later = await settled(services, await services.runs.start(ADMIN, dag.id, RunRequest()),
+                          RunStatus.BLOCKED)  # fmt: skip
+    assert later.version_id != (await services.runs.get(ADMIN, run_id)).version_id
