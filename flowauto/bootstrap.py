@@ -9,6 +9,7 @@ from typing import Protocol
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from flowauto.application.cron_scheduler import CronScheduler
 from flowauto.application.dag_service import DagAdminService, DagService
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
@@ -25,6 +26,7 @@ from flowauto.domain.operator_catalog import OperatorCatalog, OperatorSpec
 from flowauto.driven_adapters.http.address_guard import AddressGuard
 from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
 from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagRepository
+from flowauto.driven_adapters.in_memory.lock_manager import InMemoryLockManager
 from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
 from flowauto.driven_adapters.local_authenticator import LocalAdminAuthenticator
 from flowauto.driven_adapters.mongo.client import create_mongo_client
@@ -32,6 +34,9 @@ from flowauto.driven_adapters.mongo.dag_repository import MongoDagRepository
 from flowauto.driven_adapters.mongo.health import MongoHealthCheck
 from flowauto.driven_adapters.mongo.run_repository import MongoRunRepository
 from flowauto.driven_adapters.py3.subprocess_code_runner import SubprocessCodeRunner
+from flowauto.driven_adapters.redis.health import RedisHealthCheck
+from flowauto.driven_adapters.redis.lock_manager import RedisLockManager, create_redis_client
+from flowauto.driven_adapters.schedule.apscheduler_calendar import ApschedulerCronCalendar
 from flowauto.driven_adapters.sql.dag_repository import SqlDagRepository
 from flowauto.driven_adapters.sql.engine import create_sql_engine
 from flowauto.driven_adapters.sql.health import SqlHealthCheck
@@ -44,9 +49,10 @@ from flowauto.ports.custom_action import CustomActions
 from flowauto.ports.dag_repository import DagRepository
 from flowauto.ports.health import HealthCheck
 from flowauto.ports.http_requester import HttpRequester
+from flowauto.ports.lock_manager import LockManager
 from flowauto.ports.run_lease import RunLeases
 from flowauto.ports.run_repository import RunRepository
-from flowauto.settings import AuthMode, EngineSettings, Settings
+from flowauto.settings import AuthMode, EngineSettings, SchedulerSettings, Settings
 
 
 @asynccontextmanager
@@ -58,6 +64,8 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
         checks.append(SqlHealthCheck("sql", sql_engine))
         dags, runs = await _open_document_stores(stack, settings, sql_engine, checks)
         http = await stack.enter_async_context(httpx.AsyncClient())
+        locks = await _open_locks(stack, settings, checks)
+        roles = set(settings.server.roles.split(","))
         yield _services(
             dags=dags,
             runs=runs,
@@ -66,7 +74,9 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             node_id=settings.node_id,
             http=HttpxHttpRequester(http, AddressGuard(settings.http.allowed())),
             code=_code_runner(settings),
-            engine=settings.engine if "worker" in settings.server.roles.split(",") else None,
+            engine=settings.engine if "worker" in roles else None,
+            scheduler=settings.scheduler if "scheduler" in roles else None,
+            locks=locks,
         )
 
 
@@ -86,6 +96,8 @@ def build_in_memory(
         node_id=0,
         http=http or HttpxHttpRequester(httpx.AsyncClient(), AddressGuard()),
         engine=EngineSettings(worker="in-memory"),
+        scheduler=SchedulerSettings(),
+        locks=InMemoryLockManager(),
         code=code,
         custom=custom,
     )
@@ -109,6 +121,8 @@ def _services(
     node_id: int,
     http: HttpRequester,
     engine: EngineSettings | None,
+    scheduler: SchedulerSettings | None,
+    locks: LockManager,
     code: CodeRunner | None = None,
     custom: tuple[CustomActions, list[OperatorSpec]] | None = None,
 ) -> Services:
@@ -133,20 +147,23 @@ def _services(
             poll_ms=engine.poll_ms, capacity=engine.capacity,
         )  # fmt: skip
     dag_service = DagService(repository=dags, catalog=catalog, ids=ids, clock=clock)
+    run_service = RunService(
+        runs=runs, dags=dags, steps=steps, engine=run_engine, ids=ids, clock=clock,
+        dag_checker=dag_service,
+    )  # fmt: skip
+    cron = None
+    if scheduler is not None:
+        cron = CronScheduler(
+            runs=run_service, calendar=ApschedulerCronCalendar(), clock=clock, locks=locks,
+            refresh_ms=scheduler.refresh_ms,
+        )  # fmt: skip
     return Services(
         dags=dag_service,
         dag_admin=DagAdminService(repository=dags, clock=clock),
         readiness=ReadinessService(checks),
         authenticator=authenticator,
-        runs=RunService(
-            runs=runs,
-            dags=dags,
-            steps=steps,
-            engine=run_engine,
-            ids=ids,
-            clock=clock,
-            dag_checker=dag_service,
-        ),
+        runs=run_service,
+        scheduler=cron,
         step_debug=StepDebugService(actions=actions, clock=clock, ids=ids),
         run_control=RunControl(runs=runs, leases=runs, engine=run_engine, clock=clock),
         engine=run_engine,
@@ -181,6 +198,18 @@ async def _open_document_stores(
         engine = await _open_sql(stack, url, settings)
         checks.append(SqlHealthCheck("document_store", engine))
     return SqlDagRepository(engine), SqlRunRepository(engine)
+
+
+async def _open_locks(
+    stack: AsyncExitStack, settings: Settings, checks: list[HealthCheck]
+) -> LockManager:
+    """Redis when configured (several replicas); in-process locks otherwise."""
+    if not settings.redis.url:
+        return InMemoryLockManager()
+    client = create_redis_client(settings.redis.url)
+    stack.push_async_callback(client.aclose)
+    checks.append(RedisHealthCheck("redis", client))
+    return RedisLockManager(client)
 
 
 def _code_runner(settings: Settings) -> CodeRunner | None:

@@ -89,10 +89,14 @@ async def _serve_async(settings: Settings) -> None:
         )
         if services.engine is not None:
             await services.engine.start()
+        if services.scheduler is not None:
+            await services.scheduler.start()
         try:
             await serve_http(services, listen)
         finally:
             # SIGTERM: the servers have stopped taking requests; let running steps finish.
+            if services.scheduler is not None:
+                await services.scheduler.stop()
             if services.engine is not None:
                 await services.engine.stop(settings.engine.drain_s)
 

@@ -82,6 +82,12 @@ class Py3Settings(BaseModel):
     wall_ms: int = Field(default=10_000, ge=100)
 
 
+class SchedulerSettings(BaseModel):
+    """How often the scheduler role re-reads the stored cron DAGs (changes on any replica)."""
+
+    refresh_ms: int = Field(default=2_000, ge=100)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FLOWAUTO_",
@@ -95,6 +101,8 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     document_store: StoreSettings = StoreSettings()
     sql: StoreSettings = StoreSettings()
+    redis: StoreSettings = StoreSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     auth: AuthSettings = AuthSettings()
     log: LogSettings = LogSettings()
     engine: EngineSettings = EngineSettings()

@@ -1,3 +1,3 @@
 """Shared fixtures; each backend's fixtures live in tests/backends/."""
 
-pytest_plugins = ["tests.backends.sql", "tests.backends.mongo"]
+pytest_plugins = ["tests.backends.sql", "tests.backends.mongo", "tests.backends.redis"]

@@ -74,9 +74,22 @@ class RunService:
         inputs = _trigger_inputs(dag.steps[0], caller, request.data)
         run = self._new_run(dag, caller, inputs, request.vars)
         key = f"{caller.biz_domain}/{caller.user_id}/{dag_id}/{request.idempotency_key}"
+        return await self._launch(run, dag, key if request.idempotency_key else "")
+
+    async def start_triggered(
+        self, dag: Dag, trigger: RunTrigger, inputs: Mapping[str, Any], key: str
+    ) -> str:
+        """Starts a run for an automatic trigger (cron tick, event, webhook) as the DAG's owner.
+        `key` names the cause (`cron/<dag>/<tick ms>`); under its unique index a cause starts
+        one run however many replicas see it. Returns that run's id."""
+        run = dataclasses.replace(self._new_run(dag, _owner_of(dag), inputs, {}), trigger=trigger)
+        return await self._launch(run, dag, key)
+
+    async def _launch(self, run: Run, dag: Dag, key: str) -> str:
+        """Stores the run, leased to the local worker when there is one, and drives it."""
         opened = [run_status_event(run, 1, self._clock.now_ms())]
         lease = self._engine.initial_lease() if self._engine is not None else None
-        run_id = await self._runs.add(run, opened, key if request.idempotency_key else "", lease)
+        run_id = await self._runs.add(run, opened, key, lease)
         if run_id == run.id and self._engine is not None:
             self._steps.remember(dag.version_id, dag.steps)
             if lease is not None:
@@ -84,6 +97,19 @@ class RunService:
             else:
                 await self._engine.kick(run_id)
         return run_id
+
+    async def dags_with_trigger(self, prefix: str) -> list[Dag]:
+        """Live, normal DAGs of every business domain whose trigger starts with `prefix`."""
+        return await self._dags.with_trigger_prefix(prefix)
+
+    async def last_scheduled_ms(self, dag: Dag) -> int | None:
+        """The tick of the DAG's latest cron run, if it has one."""
+        query = RunQuery(biz_domain_id=dag.biz_domain_id, dag_id=dag.id, limit=20)
+        for run in (await self._runs.find(query)).items:
+            tick = run.inputs.get("scheduled_ms")
+            if run.trigger is RunTrigger.CRON and isinstance(tick, int):
+                return tick
+        return None
 
     async def start_debug(self, caller: Identity, draft: DagDraft, request: RunRequest) -> str:
         """Runs an unsaved DAG as a debug run (left out of lists and counts by default)."""
@@ -206,6 +232,10 @@ def _trigger_inputs(trigger: Step, caller: Identity, data: Mapping[str, Any]) ->
         return {"accessor": accessor, "data": dict(data)}
     fields = trigger.parameters.get("fields") or []
     return {"fields": check_form(fields, data), "accessor": accessor}
+
+
+def _owner_of(dag: Dag) -> Identity:
+    return Identity(user_id=dag.userid, biz_domain=dag.biz_domain_id)
 
 
 def _copy(task: TaskInstance, run_id: str, task_id: str) -> TaskInstance:

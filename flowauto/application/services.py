@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowauto.application.cron_scheduler import CronScheduler
 from flowauto.application.dag_service import DagAdminService, DagService
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
@@ -22,5 +23,7 @@ class Services:
     runs: RunService
     step_debug: StepDebugService
     run_control: RunControl
+    scheduler: CronScheduler | None
+    """None in a process without the scheduler role."""
     engine: RunEngine | None
     """None in a process without the worker role: its runs wait for a worker to claim them."""

@@ -152,6 +152,7 @@ def comparison(
 
 
 TZ = p("timezone", STR, description="IANA time zone, default UTC")
+CATCHUP = p("catchup", BOOL, description="after downtime, start the missed ticks (at most 100)")
 HOUR, MINUTE = (
     p("hour", INT, True, minimum=0, maximum=23),
     p("minute", INT, True, minimum=0, maximum=59),
@@ -163,12 +164,13 @@ TRIGGERS = (
     trigger("@trigger/form", "Start from a form", p("fields", ARR, True),
             outputs=("fields", "accessor"),
             rules=(form_fields_rule,)),
-    trigger("@trigger/cron", "Every day", HOUR, MINUTE, TZ, rules=CRON, data_source=True),
+    trigger("@trigger/cron", "Every day", HOUR, MINUTE, TZ, CATCHUP, rules=CRON,
+            data_source=True),
     trigger("@trigger/cron/week", "Every week", p("weekday", INT, True, minimum=0, maximum=6),
-            HOUR, MINUTE, TZ, rules=CRON, data_source=True),
+            HOUR, MINUTE, TZ, CATCHUP, rules=CRON, data_source=True),
     trigger("@trigger/cron/month", "Every month", p("day", INT, True, minimum=1, maximum=31),
-            HOUR, MINUTE, TZ, rules=CRON, data_source=True),
-    trigger("@trigger/cron/expr", "Cron expression", p("expression", STR, True), TZ,
+            HOUR, MINUTE, TZ, CATCHUP, rules=CRON, data_source=True),
+    trigger("@trigger/cron/expr", "Cron expression", p("expression", STR, True), TZ, CATCHUP,
             rules=(cron_rule, timezone_rule), data_source=True),
     trigger("@trigger/event", "On an event", p("topic", STR, True), p("filter", OBJ),
             outputs=("event",)),

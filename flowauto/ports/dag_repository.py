@@ -25,6 +25,11 @@ class DagRepository(Protocol):
         """Returns the live DAG, or None when absent, deleted or in another domain."""
         ...
 
+    async def with_trigger_prefix(self, prefix: str) -> list[Dag]:
+        """Returns every live DAG in status normal whose trigger operator starts with
+        `prefix`, across business domains (for the scheduler and the event consumers)."""
+        ...
+
     async def get_many(self, biz_domain_id: str, dag_ids: Sequence[str]) -> list[Dag]:
         """Returns the live DAGs among `dag_ids` in their order, absent ones left out."""
         ...

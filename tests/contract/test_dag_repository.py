@@ -12,6 +12,7 @@ from flowauto.domain.dag import (
     AccessorType,
     Branch,
     Comparison,
+    Dag,
     DagStatus,
     DataSource,
     OnError,
@@ -369,3 +370,25 @@ async def test_concurrent_updates_of_one_revision_let_exactly_one_win(
     stored = await dag_repository.get("default", dag.id)
     assert stored is not None
     assert stored in rivals
+
+
+async def test_dags_by_trigger_prefix_span_domains_and_skip_stopped_and_deleted(
+    dag_repository: DagRepository,
+) -> None:
+    def with_trigger(operator: str, **overrides: object) -> Dag:
+        steps = (
+            Step(id="1", operator=operator, parameters={}),
+            Step(id="2", operator="@internal/time/now"),
+        )
+        return make_dag(steps=steps, **overrides)
+
+    daily = with_trigger("@trigger/cron")
+    weekly = with_trigger("@trigger/cron/week", biz_domain_id="other")
+    stopped = with_trigger("@trigger/cron", status=DagStatus.STOPPED)
+    deleted = with_trigger("@trigger/cron/expr")
+    manual = with_trigger("@trigger/manual")
+    for dag in (daily, weekly, stopped, deleted, manual):
+        await dag_repository.add(dag, version_of(dag))
+    await dag_repository.mark_deleted(deleted.biz_domain_id, [deleted.id], 1_800_000_000)
+    found = await dag_repository.with_trigger_prefix("@trigger/cron")
+    assert {dag.id for dag in found} == {daily.id, weekly.id}

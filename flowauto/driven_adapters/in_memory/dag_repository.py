@@ -30,6 +30,15 @@ class InMemoryDagRepository(DagRepository):
     async def get(self, biz_domain_id: str, dag_id: str) -> Dag | None:
         return self._live_dag(biz_domain_id, dag_id)
 
+    async def with_trigger_prefix(self, prefix: str) -> list[Dag]:
+        return [
+            dag
+            for dag in self._dags.values()
+            if dag.deleted_at is None
+            and dag.status is DagStatus.NORMAL
+            and dag.trigger.startswith(prefix)
+        ]
+
     async def get_many(self, biz_domain_id: str, dag_ids: Sequence[str]) -> list[Dag]:
         found = [self._live_dag(biz_domain_id, dag_id) for dag_id in dict.fromkeys(dag_ids)]
         return [dag for dag in found if dag is not None]

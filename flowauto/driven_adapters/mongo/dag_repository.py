@@ -79,6 +79,15 @@ class MongoDagRepository(DagRepository):
         found = await self.get_many(biz_domain_id, [dag_id])
         return found[0] if found else None
 
+    async def with_trigger_prefix(self, prefix: str) -> list[Dag]:
+        condition = {
+            "deleted_at": None,
+            "status": DagStatus.NORMAL.value,
+            "trigger": {"$regex": f"^{re.escape(prefix)}"},
+        }
+        async with available():
+            return [dag_from_document(doc) async for doc in self._dags.find(condition)]
+
     async def get_many(self, biz_domain_id: str, dag_ids: Sequence[str]) -> list[Dag]:
         wanted = list(dict.fromkeys(dag_ids))
         # Look up by _id alone and check domain and liveness here: some servers (secantusdb)

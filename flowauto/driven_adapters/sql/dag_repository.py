@@ -58,6 +58,17 @@ class SqlDagRepository(DagRepository):
             row = (await connection.execute(_GET_LIVE, parameters)).mappings().first()
         return None if row is None else dag_from_record(row)
 
+    async def with_trigger_prefix(self, prefix: str) -> list[Dag]:
+        statement = select(dags).where(
+            dags.c.deleted_at.is_(None),
+            dags.c.status == DagStatus.NORMAL.value,
+            dags.c.trigger.like(f"{_escape_like(prefix)}%", escape=_LIKE_ESCAPE),
+        )
+        async with self._reading() as connection:
+            rows = (await connection.execute(statement)).mappings().all()
+        # SQLite's LIKE ignores ASCII case: keep the exact prefix matches.
+        return [dag for dag in map(dag_from_record, rows) if dag.trigger.startswith(prefix)]
+
     async def get_many(self, biz_domain_id: str, dag_ids: Sequence[str]) -> list[Dag]:
         wanted = list(dict.fromkeys(dag_ids))
         by_id = {dag.id: dag for dag in await self._select_live(biz_domain_id, wanted)}
