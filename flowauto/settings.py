@@ -53,7 +53,7 @@ class EngineSettings(BaseModel):
     host name, which Kubernetes makes unique per pod)."""
 
     worker: str = ""
-    lease_ms: int = Field(default=10_000, ge=1000)
+    lease_ms: int = Field(default=6_000, ge=1000)
     poll_ms: int = Field(default=250, ge=10)
     capacity: int = Field(default=1000, ge=1)
     drain_s: float = Field(default=10.0, ge=0)

@@ -21,6 +21,7 @@ class LocalHttp:
     lock: threading.Lock = field(default_factory=threading.Lock)
     finished: Counter[str] = field(default_factory=Counter)
     first_call_at: dict[str, float] = field(default_factory=dict)
+    last_call_at: dict[str, float] = field(default_factory=dict)
     fail_first: Counter[str] = field(default_factory=Counter)
     """Paths whose next N calls answer 500."""
     """time.monotonic() of each path's first call."""
@@ -43,6 +44,7 @@ def _handler(state: LocalHttp) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.calls[parts.path] += 1
                 state.first_call_at.setdefault(parts.path, time.monotonic())
+                state.last_call_at[parts.path] = time.monotonic()
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
             if parts.path == "/redirect":

@@ -27,7 +27,7 @@ MAX_REDRIVES = 20
 class RunEngine:
     def __init__(
         self, *, runs: RunRepository, leases: RunLeases, steps: RunSteps, tools: DriverTools,
-        lease_ms: int = 10_000, poll_ms: int = 250, capacity: int = 1000,
+        lease_ms: int = 6_000, poll_ms: int = 250, capacity: int = 1000,
     ) -> None:  # fmt: skip
         self._runs = runs
         self._leases = leases
