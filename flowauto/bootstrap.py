@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Protocol
@@ -21,8 +22,10 @@ from flowauto.application.services import Services
 from flowauto.application.step_action import StepActions
 from flowauto.application.step_debug import StepDebugService
 from flowauto.application.subdag_runs import SubdagRuns
+from flowauto.application.webhook_service import WebhookService
 from flowauto.domain.ids import IdGenerator
 from flowauto.domain.operator_catalog import OperatorCatalog, OperatorSpec
+from flowauto.domain.webhook import WebhookSecrets
 from flowauto.driven_adapters.http.address_guard import AddressGuard
 from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
 from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagRepository
@@ -77,6 +80,7 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             engine=settings.engine if "worker" in roles else None,
             scheduler=settings.scheduler if "scheduler" in roles else None,
             locks=locks,
+            webhook_key=_webhook_key(settings),
         )
 
 
@@ -98,6 +102,7 @@ def build_in_memory(
         engine=EngineSettings(worker="in-memory"),
         scheduler=SchedulerSettings(),
         locks=InMemoryLockManager(),
+        webhook_key=secrets.token_bytes(32),
         code=code,
         custom=custom,
     )
@@ -123,6 +128,7 @@ def _services(
     engine: EngineSettings | None,
     scheduler: SchedulerSettings | None,
     locks: LockManager,
+    webhook_key: bytes,
     code: CodeRunner | None = None,
     custom: tuple[CustomActions, list[OperatorSpec]] | None = None,
 ) -> Services:
@@ -146,7 +152,10 @@ def _services(
             runs=runs, leases=runs, steps=steps, tools=tools, lease_ms=engine.lease_ms,
             poll_ms=engine.poll_ms, capacity=engine.capacity,
         )  # fmt: skip
-    dag_service = DagService(repository=dags, catalog=catalog, ids=ids, clock=clock)
+    webhook_secrets = WebhookSecrets(webhook_key)
+    dag_service = DagService(
+        repository=dags, catalog=catalog, ids=ids, clock=clock, webhooks=webhook_secrets
+    )
     run_service = RunService(
         runs=runs, dags=dags, steps=steps, engine=run_engine, ids=ids, clock=clock,
         dag_checker=dag_service,
@@ -163,6 +172,7 @@ def _services(
         readiness=ReadinessService(checks),
         authenticator=authenticator,
         runs=run_service,
+        webhooks=WebhookService(dags=dags, runs=run_service, secrets=webhook_secrets, clock=clock),
         scheduler=cron,
         step_debug=StepDebugService(actions=actions, clock=clock, ids=ids),
         run_control=RunControl(runs=runs, leases=runs, engine=run_engine, clock=clock),
@@ -210,6 +220,18 @@ async def _open_locks(
     stack.push_async_callback(client.aclose)
     checks.append(RedisHealthCheck("redis", client))
     return RedisLockManager(client)
+
+
+def _webhook_key(settings: Settings) -> bytes:
+    """The configured key, or one made once and kept in the data directory."""
+    if settings.webhook.key:
+        return settings.webhook.key.encode()
+    path = settings.data_dir / "webhook.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(secrets.token_bytes(32))
+        path.chmod(0o600)
+    return path.read_bytes()
 
 
 def _code_runner(settings: Settings) -> CodeRunner | None:

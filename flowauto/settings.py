@@ -88,6 +88,13 @@ class SchedulerSettings(BaseModel):
     refresh_ms: int = Field(default=2_000, ge=100)
 
 
+class WebhookSettings(BaseModel):
+    """`key` derives every DAG's webhook secret; replicas must share it. Empty: a random key
+    kept in the data directory (fine for one process)."""
+
+    key: str = ""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FLOWAUTO_",
@@ -103,6 +110,7 @@ class Settings(BaseSettings):
     sql: StoreSettings = StoreSettings()
     redis: StoreSettings = StoreSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    webhook: WebhookSettings = WebhookSettings()
     auth: AuthSettings = AuthSettings()
     log: LogSettings = LogSettings()
     engine: EngineSettings = EngineSettings()

@@ -21,8 +21,11 @@ from flowauto.domain.ids import IdGenerator
 from flowauto.domain.operator_catalog import OperatorCatalog, check_parameters
 from flowauto.domain.paging import DagQuery, Page
 from flowauto.domain.version import FIRST_VERSION, SemVer, ensure_greater, parse_version
+from flowauto.domain.webhook import WebhookSecrets
 from flowauto.ports.clock import Clock
 from flowauto.ports.dag_repository import DagRepository
+
+WEBHOOK = "@trigger/webhook"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +34,8 @@ class DagDetail:
 
     dag: Dag
     version: DagVersion
+    webhook_secret: str | None = None
+    """The webhook secret, for the owner (and admins) of a webhook-triggered DAG."""
 
 
 class DagService:
@@ -41,11 +46,14 @@ class DagService:
         catalog: OperatorCatalog,
         ids: IdGenerator,
         clock: Clock,
+        webhooks: WebhookSecrets | None = None,
     ) -> None:
         self._repository = repository
         self._catalog = catalog
         self._ids = ids
         self._clock = clock
+        self._webhooks = webhooks
+        self._webhooks = webhooks
 
     @property
     def catalog(self) -> OperatorCatalog:
@@ -97,13 +105,16 @@ class DagService:
 
     async def get(self, caller: Identity, dag_id: str, version_id: str | None = None) -> DagDetail:
         dag = await self._readable(caller, dag_id)
+        secret = None
+        if self._webhooks is not None and dag.trigger == WEBHOOK and can_change(caller, dag):
+            secret = self._webhooks.secret_for(dag.id)
         if version_id is None or version_id == dag.version_id:
             # The DAG carries its latest version: no second read.
-            return DagDetail(dag=dag, version=_version_of(dag))
+            return DagDetail(dag=dag, version=_version_of(dag), webhook_secret=secret)
         version = await self._repository.get_version(caller.biz_domain, dag_id, version_id)
         if version is None:
             raise DagVersionNotFoundError(dag_id, version_id)
-        return DagDetail(dag=dag, version=version)
+        return DagDetail(dag=dag, version=version, webhook_secret=secret)
 
     async def find(self, caller: Identity, query: DagQuery) -> Page[Dag]:
         """Lists DAGs of the caller's domain that it may see; the query's scope is overridden."""

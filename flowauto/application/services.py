@@ -11,6 +11,7 @@ from flowauto.application.run_control import RunControl
 from flowauto.application.run_engine import RunEngine
 from flowauto.application.run_service import RunService
 from flowauto.application.step_debug import StepDebugService
+from flowauto.application.webhook_service import WebhookService
 from flowauto.ports.authenticator import Authenticator
 
 
@@ -21,6 +22,7 @@ class Services:
     readiness: ReadinessService
     authenticator: Authenticator
     runs: RunService
+    webhooks: WebhookService
     step_debug: StepDebugService
     run_control: RunControl
     scheduler: CronScheduler | None

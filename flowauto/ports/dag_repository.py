@@ -25,6 +25,11 @@ class DagRepository(Protocol):
         """Returns the live DAG, or None when absent, deleted or in another domain."""
         ...
 
+    async def find_live(self, dag_id: str) -> Dag | None:
+        """Returns the live DAG with this id in whichever business domain, or None (webhook
+        URLs name no domain)."""
+        ...
+
     async def with_trigger_prefix(self, prefix: str) -> list[Dag]:
         """Returns every live DAG in status normal whose trigger operator starts with
         `prefix`, across business domains (for the scheduler and the event consumers)."""

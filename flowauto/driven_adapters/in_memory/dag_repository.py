@@ -30,6 +30,10 @@ class InMemoryDagRepository(DagRepository):
     async def get(self, biz_domain_id: str, dag_id: str) -> Dag | None:
         return self._live_dag(biz_domain_id, dag_id)
 
+    async def find_live(self, dag_id: str) -> Dag | None:
+        dag = self._dags.get(dag_id)
+        return dag if dag is not None and dag.deleted_at is None else None
+
     async def with_trigger_prefix(self, prefix: str) -> list[Dag]:
         return [
             dag

@@ -79,6 +79,13 @@ class MongoDagRepository(DagRepository):
         found = await self.get_many(biz_domain_id, [dag_id])
         return found[0] if found else None
 
+    async def find_live(self, dag_id: str) -> Dag | None:
+        async with available():
+            document = await self._dags.find_one({"_id": dag_id})
+        if document is None or document.get("deleted_at") is not None:
+            return None
+        return dag_from_document(document)
+
     async def with_trigger_prefix(self, prefix: str) -> list[Dag]:
         condition = {
             "deleted_at": None,

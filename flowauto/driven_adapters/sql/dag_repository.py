@@ -58,6 +58,12 @@ class SqlDagRepository(DagRepository):
             row = (await connection.execute(_GET_LIVE, parameters)).mappings().first()
         return None if row is None else dag_from_record(row)
 
+    async def find_live(self, dag_id: str) -> Dag | None:
+        statement = select(dags).where(dags.c.id == dag_id, dags.c.deleted_at.is_(None))
+        async with self._reading() as connection:
+            row = (await connection.execute(statement)).mappings().first()
+        return None if row is None else dag_from_record(row)
+
     async def with_trigger_prefix(self, prefix: str) -> list[Dag]:
         statement = select(dags).where(
             dags.c.deleted_at.is_(None),

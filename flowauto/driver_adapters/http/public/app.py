@@ -15,6 +15,7 @@ from flowauto.driver_adapters.http.public.run_controller import (
     InstanceController,
     TaskController,
 )
+from flowauto.driver_adapters.http.public.webhook_controller import WebhookController
 
 
 def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
@@ -28,6 +29,7 @@ def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
             InstanceController,
             TaskController,
             DebugController,
+            WebhookController,
         ],
         guard=identity_guard(services.authenticator),
         max_body_bytes=max_body_bytes,

@@ -81,7 +81,11 @@ class DagController(Controller):
         version: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
         detail = await services.dags.get(caller, dag_id, version)
-        return render_document(detail.dag, detail.version)
+        document = render_document(detail.dag, detail.version)
+        if detail.webhook_secret is not None:
+            url = f"{API_PREFIX}/webhooks/{dag_id}"
+            document["webhook"] = {"url": url, "secret": detail.webhook_secret}
+        return document
 
     @put("/{dag_id:str}", status_code=HTTP_204_NO_CONTENT)
     async def update(
