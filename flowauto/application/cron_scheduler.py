@@ -12,13 +12,11 @@ import asyncio
 import contextlib
 import datetime
 import logging
-from collections import deque
 from dataclasses import dataclass
 
 from flowauto.application.run_service import RunService
 from flowauto.domain.cron_schedule import (
     CRON_PREFIX,
-    MAX_CATCHUP_TICKS,
     CronSpec,
     cron_spec_of,
 )
@@ -57,6 +55,8 @@ class CronScheduler:
         self._loop: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        # What was due while stopped is decided again from the store (catch-up policy).
+        self._entries = {}
         self._loop = asyncio.create_task(self._run(), name="cron-scheduler")
 
     async def stop(self) -> None:
@@ -96,17 +96,16 @@ class CronScheduler:
         self._entries = seen
 
     async def _first(self, dag: Dag, spec: CronSpec, now: int) -> int | None:
-        """The first tick to fire: with catch-up, the oldest of the last MAX_CATCHUP_TICKS
-        ticks missed since the last fired one (within a day); else the next after now."""
+        """The first tick to fire. With catch-up, ticks missed since the DAG's last cron run
+        (within a day) get one run, for the latest of them; the rest is skipped."""
         last = await self._runs.last_scheduled_ms(dag) if spec.catchup else None
         if last is not None:
-            missed: deque[int] = deque(maxlen=MAX_CATCHUP_TICKS)
+            missed = None
             tick = self._calendar.next_after(spec, max(last, now - CATCHUP_HORIZON_MS))
             while tick is not None and tick <= now:
-                missed.append(tick)
-                tick = self._calendar.next_after(spec, tick)
-            if missed:
-                return missed[0]
+                missed, tick = tick, self._calendar.next_after(spec, tick)
+            if missed is not None:
+                return missed
         return self._calendar.next_after(spec, now - 1)
 
     async def _fire_due(self, now: int) -> None:
@@ -116,8 +115,10 @@ class CronScheduler:
                 entry.next_ms = self._after(entry, entry.next_ms, now)
 
     def _after(self, entry: _Entry, fired_ms: int, now: int) -> int | None:
+        """The tick after `fired_ms`; ticks already more than LATE_GRACE_MS late (a stalled
+        process) are skipped, as missed ones are."""
         following = self._calendar.next_after(entry.spec, fired_ms)
-        if following is not None and not entry.spec.catchup and following < now - LATE_GRACE_MS:
+        if following is not None and following < now - LATE_GRACE_MS:
             return self._calendar.next_after(entry.spec, now - 1)
         return following
 

@@ -152,7 +152,7 @@ def comparison(
 
 
 TZ = p("timezone", STR, description="IANA time zone, default UTC")
-CATCHUP = p("catchup", BOOL, description="after downtime, start the missed ticks (at most 100)")
+CATCHUP = p("catchup", BOOL, description="ticks missed while down: one run (true, default) or none")
 HOUR, MINUTE = (
     p("hour", INT, True, minimum=0, maximum=23),
     p("minute", INT, True, minimum=0, maximum=59),

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from flowauto.domain.dag import Step
 
 CRON_PREFIX = "@trigger/cron"
-MAX_CATCHUP_TICKS = 100
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -17,7 +16,8 @@ class CronSpec:
 
     fields: tuple[str, str, str, str, str, str]
     timezone: str = "UTC"
-    catchup: bool = False
+    catchup: bool = True
+    """Ticks missed while no scheduler ran: one run for them (True, the default) or none."""
 
 
 def is_cron_trigger(operator: str) -> bool:
@@ -41,7 +41,7 @@ def cron_spec_of(trigger: Step) -> CronSpec | None:
     return CronSpec(
         fields=fields,
         timezone=str(parameters.get("timezone") or "UTC"),
-        catchup=parameters.get("catchup") is True,
+        catchup=parameters.get("catchup") is not False,
     )
 
 

@@ -63,6 +63,8 @@ async def test_a_token_call_works_and_bad_proofs_are_refused(client: Any) -> Non
     body = b'{"order": 1}'
     ok = await client.post(url, content=body, headers={"X-Flowauto-Token": secret})
     assert ok.status_code == 201
+    bearer = await client.post(url, content=body, headers={"Authorization": f"Bearer {secret}"})
+    assert bearer.status_code == 201
     cases = [
         ({}, 401),
         ({"X-Flowauto-Token": "nope"}, 401),

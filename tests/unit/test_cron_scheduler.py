@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import time
 
 from flowauto.application.dag_commands import DagPatch
 from flowauto.bootstrap import build_in_memory
@@ -74,3 +75,25 @@ async def test_each_tick_starts_one_run_and_a_stopped_dag_stops_ticking() -> Non
     assert len(ticks) == len(set(ticks))
     assert all(tick % 1000 == 0 for tick in ticks)
     assert 2 <= len(ticks) <= 5
+
+
+async def test_ticks_missed_while_down_get_one_run_and_can_be_skipped() -> None:
+    for catchup, expected in ((True, 1), (False, 0)):
+        services = build_in_memory()
+        scheduler = services.scheduler
+        assert scheduler is not None
+        trigger = {**EVERY_SECOND, "parameters": {"expression": "* * * * * *", "catchup": catchup}}
+        dag = await create_dag(services, trigger, step("2", "@internal/time/now"))
+        await scheduler.start()
+        await asyncio.sleep(1.2)
+        await scheduler.stop()
+        stopped_ms = int(time.time() * 1000)
+        await asyncio.sleep(2.5)  # down: two or three ticks pass unfired
+        restarted_ms = int(time.time() * 1000)
+        await scheduler.start()
+        await asyncio.sleep(0.3)
+        await scheduler.stop()
+        query = RunQuery(biz_domain_id="default", dag_id=dag.id, limit=100)
+        runs = (await services.runs.find(ADMIN, query)).items
+        caught_up = [r for r in runs if stopped_ms < r.inputs["scheduled_ms"] < restarted_ms]
+        assert len(caught_up) == expected, (catchup, stopped_ms, restarted_ms)

@@ -28,7 +28,7 @@ class WebhookController(Controller):
         proof = WebhookProof(
             timestamp=headers.get("x-flowauto-timestamp"),
             signature=headers.get("x-flowauto-signature"),
-            token=headers.get("x-flowauto-token"),
+            token=headers.get("x-flowauto-token") or _bearer(headers.get("authorization")),
         )
         run_id = await services.webhooks.receive(
             dag_id, await request.body(), dict(headers), proof,
@@ -36,3 +36,9 @@ class WebhookController(Controller):
         )  # fmt: skip
         location = f"{API_PREFIX}/instances/{run_id}"
         return Response(CreatedId(id=run_id), status_code=201, headers={"Location": location})
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
