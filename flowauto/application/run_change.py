@@ -80,5 +80,5 @@ def _events(run: Run, changed: Run, tasks: list[TaskInstance], now_ms: int) -> l
         seq += 1
         events.append(task_status_event(task, seq, now_ms))
     if changed.status != run.status:
-        events.append(run_status_event(changed, seq + 1, now_ms))
+        events.append(run_status_event(changed, seq + 1, now_ms, run.status))
     return events

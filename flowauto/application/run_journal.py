@@ -85,23 +85,27 @@ class RunJournal:
         now_ms = self._clock.now_ms()
         staged = states[:-1] if has_change else states
         changes = [
-            after for before, after in itertools.pairwise(staged) if after.status != before.status
+            (before, after)
+            for before, after in itertools.pairwise(staged)
+            if after.status != before.status
         ]
-        changes_after = [target] if has_change and target.status != states[-2].status else []
+        changes_after = (
+            [(states[-2], target)] if has_change and target.status != states[-2].status else []
+        )
         seq = current.event_seq
         events: list[RunEvent] = []
-        for run in changes:
+        for before, run in changes:
             seq += 1
-            events.append(run_status_event(run, seq, now_ms))
+            events.append(run_status_event(run, seq, now_ms, before.status))
         for task in self._order:
             seq += 1
             events.append(task_status_event(task, seq, now_ms))
         for task, message in self._logs:
             seq += 1
             events.append(task_log_event(task, message, seq, now_ms))
-        for run in changes_after:
+        for before, run in changes_after:
             seq += 1
-            events.append(run_status_event(run, seq, now_ms))
+            events.append(run_status_event(run, seq, now_ms, before.status))
         written = replace(target, event_seq=seq)
         try:
             await self._store.save(

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flowauto.domain.comparison import parse_rfc3339
+from flowauto.domain.errors import DomainError
 from flowauto.domain.pure_action import PURE_ACTIONS, run_pure_action
 from flowauto.domain.step_failure import StepFailure
 from flowauto.ports.clock import Clock
 from flowauto.ports.code_runner import CodeCall, CodeRunner
 from flowauto.ports.custom_action import CallbackTicket, CustomActions
+from flowauto.ports.event_bus import BusMessage, EventBus
 from flowauto.ports.http_requester import HttpCall, HttpRequester
 
 WAIT = "@internal/wait"
 APPROVAL = "@workflow/approval"
 HTTP = "@internal/http/request"
 PY3 = "@internal/tool/py3"
+PUBLISH = "@internal/kafka/publish"
 ASSIGN = "@internal/assign"
 
 
@@ -41,12 +45,13 @@ class StepActions:
 
     def __init__(
         self, *, http: HttpRequester, clock: Clock, code: CodeRunner | None = None,
-        custom: CustomActions | None = None,
+        custom: CustomActions | None = None, bus: EventBus | None = None,
     ) -> None:  # fmt: skip
         self._http = http
         self._clock = clock
         self._code = code
         self._custom = custom
+        self._bus = bus
 
     @staticmethod
     def is_pure(operator: str) -> bool:
@@ -69,6 +74,8 @@ class StepActions:
             return await self._request(parameters)
         if operator == PY3:
             return await self._python(parameters)
+        if operator == PUBLISH:
+            return await self._publish(parameters)
         raise StepFailure(f"operator {operator} cannot run on this server yet")
 
     async def _run_custom(
@@ -81,6 +88,24 @@ class StepActions:
         if outputs is None:
             return Blocked(wake_at_ms=None, callback_digest=callback_digest(token))
         return outputs
+
+    async def _publish(self, parameters: Mapping[str, Any]) -> Mapping[str, Any]:
+        if self._bus is None:
+            raise StepFailure("kafka/publish: this server has no event bus")
+        topic = str(parameters.get("topic") or "")
+        if not topic:
+            raise StepFailure("kafka/publish: topic is required")
+        value = parameters.get("value")
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        key = parameters.get("key")
+        message = BusMessage(
+            topic=topic, key=None if key is None else str(key), value=text.encode()
+        )
+        try:
+            await self._bus.publish(message)
+        except DomainError as error:
+            raise StepFailure(f"kafka/publish to {topic} failed: {error.message}") from error
+        return {"topic": topic, "key": message.key}
 
     async def _python(self, parameters: Mapping[str, Any]) -> Mapping[str, Any]:
         if self._code is None:

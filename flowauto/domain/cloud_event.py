@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from flowauto.domain.resolution import walk
+from flowauto.domain.run import RunEvent, RunEventType
 from flowauto.domain.step_failure import StepFailure
 
 REQUIRED = ("specversion", "id", "source", "type")
@@ -41,3 +43,32 @@ def matches(envelope: Mapping[str, Any], event_filter: Mapping[str, Any]) -> boo
         if walk(envelope, parts) != expected:
             return False
     return True
+
+
+_RUN_TYPES = {"running": "started", "success": "succeeded"}
+
+
+def lifecycle_event(event: RunEvent, source: str) -> dict[str, Any]:
+    """A run event as the CloudEvent published on `flowauto.events`:
+    `flowauto.run.started|succeeded|failed|canceled|paused|resumed|blocked|scheduled`,
+    `flowauto.task.<status>` and `flowauto.task.log`."""
+    data = dict(event.data)
+    if event.type is RunEventType.RUN_STATUS:
+        status = str(data.get("status"))
+        resumed = data.get("previous") == "paused" and status != "canceled"
+        kind = "run." + ("resumed" if resumed else _RUN_TYPES.get(status, status))
+    elif event.type is RunEventType.TASK_STATUS:
+        kind = f"task.{data.get('status')}"
+    else:
+        kind = "task.log"
+    moment = datetime.datetime.fromtimestamp(event.at_ms / 1000, datetime.UTC)
+    return {
+        "specversion": "1.0",
+        "id": f"{event.run_id}:{event.seq}",
+        "source": source,
+        "type": f"flowauto.{kind}",
+        "subject": event.run_id,
+        "time": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "datacontenttype": "application/json",
+        "data": {**data, "run_id": event.run_id, "seq": event.seq},
+    }

@@ -177,8 +177,10 @@ class RunEvent:
     at_ms: int
 
 
-def run_status_event(run: Run, seq: int, at_ms: int) -> RunEvent:
-    data = {"id": run.id, "status": run.status.value, "reason": run.reason}
+def run_status_event(run: Run, seq: int, at_ms: int, previous: RunStatus | None = None) -> RunEvent:
+    data: dict[str, Any] = {"id": run.id, "status": run.status.value, "reason": run.reason}
+    if previous is not None:
+        data["previous"] = previous.value
     return RunEvent(run_id=run.id, seq=seq, type=RunEventType.RUN_STATUS, data=data, at_ms=at_ms)
 
 

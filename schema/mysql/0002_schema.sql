@@ -63,8 +63,11 @@ CREATE TABLE run_events (
 	type VARCHAR(32) NOT NULL, 
 	data LONGTEXT NOT NULL, 
 	at_ms BIGINT NOT NULL, 
+	published_at_ms BIGINT, 
 	PRIMARY KEY (run_id, seq)
 )CHARSET=utf8mb4;
+
+CREATE INDEX ix_run_events_waiting ON run_events (published_at_ms, at_ms);
 
 CREATE TABLE run_tasks (
 	id VARCHAR(20) NOT NULL, 

@@ -9,11 +9,12 @@ import pytest
 from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagRepository
 from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
 from flowauto.ports.dag_repository import DagRepository
+from flowauto.ports.event_outbox import EventOutbox
 from flowauto.ports.run_lease import RunLeases
 from flowauto.ports.run_repository import RunRepository
 
 
-class RunStore(RunRepository, RunLeases, Protocol):
+class RunStore(RunRepository, RunLeases, EventOutbox, Protocol):
     """Every backend keeps runs and their leases together."""
 
 

@@ -238,3 +238,18 @@ async def test_run_status_events_carry_the_status(run_store: RunStore) -> None:
     await run_store.add(run, [run_status_event(run, 1, NOW_MS)])
     events = await run_store.events_after(run.id, 0, 10)
     assert events[0].data == {"id": run.id, "status": "scheduled", "reason": ""}
+
+
+async def test_the_outbox_gives_unpublished_events_in_order_until_marked(
+    run_store: RunStore,
+) -> None:
+    run = make_run(event_seq=1)
+    await run_store.add(run, [run_status_event(run, 1, NOW_MS)])
+    run = await advance(run_store, run, make_task(run, "2"), make_task(run, "3"))
+    waiting = await run_store.unpublished(100)
+    assert [(e.run_id, e.seq) for e in waiting if e.run_id == run.id] == [
+        (run.id, 1), (run.id, 2), (run.id, 3),
+    ]  # fmt: skip
+    await run_store.mark_published(waiting[:2])
+    left = [(e.run_id, e.seq) for e in await run_store.unpublished(100) if e.run_id == run.id]
+    assert left == [(run.id, 3)]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from flowauto.domain.errors import ConflictError, RunChangedError, RunLeaseLostError
 from flowauto.domain.paging import Page, RunQuery, RunSortKey, SortOrder
 from flowauto.domain.run import RUNNABLE, Run, RunEvent, RunStatus, TaskInstance
+from flowauto.ports.event_outbox import EventOutbox
 from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
 
@@ -22,7 +23,7 @@ class _Hold:
     epoch: int = 0
 
 
-class InMemoryRunRepository(RunRepository, RunLeases):
+class InMemoryRunRepository(RunRepository, RunLeases, EventOutbox):
     """No await between a check and its write anywhere below: every call is atomic."""
 
     def __init__(self) -> None:
@@ -32,6 +33,7 @@ class InMemoryRunRepository(RunRepository, RunLeases):
         self._task_runs: dict[str, str] = {}
         self._events: dict[str, list[RunEvent]] = {}
         self._keys: dict[str, str] = {}
+        self._published: set[tuple[str, int]] = set()
 
     async def add(
         self, run: Run, events: Sequence[RunEvent], idempotency_key: str = "",
@@ -114,6 +116,18 @@ class InMemoryRunRepository(RunRepository, RunLeases):
 
     async def events_after(self, run_id: str, seq: int, limit: int) -> list[RunEvent]:
         return [event for event in self._events.get(run_id, []) if event.seq > seq][:limit]
+
+    async def unpublished(self, limit: int) -> list[RunEvent]:
+        waiting = (
+            event
+            for events in self._events.values()
+            for event in events
+            if (event.run_id, event.seq) not in self._published
+        )
+        return sorted(waiting, key=lambda e: (e.at_ms, e.run_id, e.seq))[:limit]
+
+    async def mark_published(self, events: Sequence[RunEvent]) -> None:
+        self._published.update((event.run_id, event.seq) for event in events)
 
     async def claim(self, worker: str, now_ms: int, lease_ms: int, limit: int) -> list[Lease]:
         leases: list[Lease] = []

@@ -11,6 +11,7 @@ between leaves the run ahead of its log (a gap in the event numbers), never two 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ from flowauto.driven_adapters.run_record import (
     task_from_record,
     task_record,
 )
+from flowauto.ports.event_outbox import EventOutbox
 from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
 
@@ -67,10 +69,11 @@ TASK_INDEXES = [
 ]
 EVENT_INDEXES = [
     IndexModel([("run_id", ASCENDING), ("seq", ASCENDING)], name="uq_run_seq", unique=True),
+    IndexModel([("published_at_ms", ASCENDING), ("at_ms", ASCENDING)], name="ix_waiting"),
 ]
 
 
-class MongoRunRepository(RunRepository, RunLeases):
+class MongoRunRepository(RunRepository, RunLeases, EventOutbox):
     def __init__(self, database: AsyncDatabase[Document]) -> None:
         self._runs = database["runs"]
         self._tasks = database["run_tasks"]
@@ -188,6 +191,22 @@ class MongoRunRepository(RunRepository, RunLeases):
             cursor = self._events.find(condition).sort("seq", ASCENDING).limit(limit)
             return [event_from_record(doc) async for doc in cursor]
 
+    async def unpublished(self, limit: int) -> list[RunEvent]:
+        if limit <= 0:  # MongoDB reads a limit of 0 as "no limit"
+            return []
+        order = [("at_ms", ASCENDING), ("run_id", ASCENDING), ("seq", ASCENDING)]
+        async with available():
+            cursor = self._events.find({"published_at_ms": None}).sort(order).limit(limit)
+            return [event_from_record(doc) async for doc in cursor]
+
+    async def mark_published(self, events: Sequence[RunEvent]) -> None:
+        if not events:
+            return
+        marked = {"$set": {"published_at_ms": int(time.time() * 1000)}}
+        ids = [_event_id(event) for event in events]
+        async with available():
+            await self._events.update_many({"_id": {"$in": ids}}, marked)
+
     async def claim(self, worker: str, now_ms: int, lease_ms: int, limit: int) -> list[Lease]:
         if limit <= 0:  # MongoDB reads a limit of 0 as "no limit"
             return []
@@ -297,7 +316,11 @@ def _task_from(document: Mapping[str, Any]) -> TaskInstance:
 
 
 def _event_document(event: RunEvent) -> Document:
-    return {"_id": f"{event.run_id}:{event.seq}", **event_record(event)}
+    return {"_id": _event_id(event), **event_record(event)}
+
+
+def _event_id(event: RunEvent) -> str:
+    return f"{event.run_id}:{event.seq}"
 
 
 def _can_progress(now_ms: int) -> Document:

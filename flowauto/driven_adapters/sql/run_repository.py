@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -30,6 +31,7 @@ from flowauto.driven_adapters.run_record import (
 from flowauto.driven_adapters.sql.access import reading, transaction
 from flowauto.driven_adapters.sql.tables import run_events, run_tasks, runs
 from flowauto.driven_adapters.sql.write_batch import RunWrite, WriteBatcher
+from flowauto.ports.event_outbox import EventOutbox
 from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
 
@@ -62,7 +64,7 @@ _RUN_INSERT = runs.insert()
 _SAVE_FENCED = _save_statement(fenced=True)
 
 
-class SqlRunRepository(RunRepository, RunLeases):
+class SqlRunRepository(RunRepository, RunLeases, EventOutbox):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._mysql = engine.dialect.name in ("mysql", "mariadb")
@@ -186,6 +188,33 @@ class SqlRunRepository(RunRepository, RunLeases):
         async with reading(self._engine) as connection:
             rows = (await connection.execute(statement)).all()
         return [event_from_record(_decoded(row._mapping, EVENT_JSON_FIELDS)) for row in rows]
+
+    async def unpublished(self, limit: int) -> list[RunEvent]:
+        statement = (
+            select(run_events)
+            .where(run_events.c.published_at_ms.is_(None))
+            .order_by(run_events.c.at_ms, run_events.c.run_id, run_events.c.seq)
+            .limit(limit)
+        )
+        async with reading(self._engine) as connection:
+            rows = (await connection.execute(statement)).all()
+        return [event_from_record(_decoded(row._mapping, EVENT_JSON_FIELDS)) for row in rows]
+
+    async def mark_published(self, events: Sequence[RunEvent]) -> None:
+        if not events:
+            return
+        statement = (
+            run_events.update()
+            .where(
+                run_events.c.run_id == bindparam("marked_run"),
+                run_events.c.seq == bindparam("marked_seq"),
+            )
+            .values(published_at_ms=bindparam("marked_at"))
+        )
+        now_ms = int(time.time() * 1000)
+        rows = [{"marked_run": e.run_id, "marked_seq": e.seq, "marked_at": now_ms} for e in events]
+        async with transaction(self._engine) as connection:
+            await connection.execute(statement, rows)
 
     async def claim(self, worker: str, now_ms: int, lease_ms: int, limit: int) -> list[Lease]:
         candidates = (

@@ -174,5 +174,8 @@ run_events = Table(
     Column("type", String(32), nullable=False),
     Column("data", LongText, nullable=False),
     Column("at_ms", BigInteger, nullable=False),
+    # Set once the event is on the bus (the outbox); NULL while waiting.
+    Column("published_at_ms", BigInteger, nullable=True),
+    Index("ix_run_events_waiting", "published_at_ms", "at_ms"),
     mysql_charset="utf8mb4",
 )
