@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flowauto.application.cron_scheduler import CronScheduler
 from flowauto.application.dag_service import DagAdminService, DagService
+from flowauto.application.event_triggers import EventTriggers
+from flowauto.application.lifecycle_publisher import LifecyclePublisher
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
 from flowauto.application.run_driver import DriverTools
@@ -29,8 +31,10 @@ from flowauto.domain.webhook import WebhookSecrets
 from flowauto.driven_adapters.http.address_guard import AddressGuard
 from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
 from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagRepository
+from flowauto.driven_adapters.in_memory.event_bus import InMemoryEventBus
 from flowauto.driven_adapters.in_memory.lock_manager import InMemoryLockManager
 from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
+from flowauto.driven_adapters.kafka.event_bus import KafkaEventBus
 from flowauto.driven_adapters.local_authenticator import LocalAdminAuthenticator
 from flowauto.driven_adapters.mongo.client import create_mongo_client
 from flowauto.driven_adapters.mongo.dag_repository import MongoDagRepository
@@ -50,6 +54,8 @@ from flowauto.ports.authenticator import Authenticator
 from flowauto.ports.code_runner import CodeRunner
 from flowauto.ports.custom_action import CustomActions
 from flowauto.ports.dag_repository import DagRepository
+from flowauto.ports.event_bus import EventBus
+from flowauto.ports.event_outbox import EventOutbox
 from flowauto.ports.health import HealthCheck
 from flowauto.ports.http_requester import HttpRequester
 from flowauto.ports.lock_manager import LockManager
@@ -68,6 +74,7 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
         dags, runs = await _open_document_stores(stack, settings, sql_engine, checks)
         http = await stack.enter_async_context(httpx.AsyncClient())
         locks = await _open_locks(stack, settings, checks)
+        bus = await _open_bus(stack, settings)
         roles = set(settings.server.roles.split(","))
         yield _services(
             dags=dags,
@@ -81,6 +88,8 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             scheduler=settings.scheduler if "scheduler" in roles else None,
             locks=locks,
             webhook_key=_webhook_key(settings),
+            bus=bus,
+            publish_lifecycle=bool(settings.kafka.bootstrap_servers),
         )
 
 
@@ -89,6 +98,7 @@ def build_in_memory(
     http: HttpRequester | None = None,
     code: CodeRunner | None = None,
     custom: tuple[CustomActions, list[OperatorSpec]] | None = None,
+    bus: EventBus | None = None,
 ) -> Services:
     """The same services wired to fakes: for unit tests and quick experiments. The engine is
     not started: runs are driven by the fast path (`kick`); start it for timers."""
@@ -103,6 +113,8 @@ def build_in_memory(
         scheduler=SchedulerSettings(),
         locks=InMemoryLockManager(),
         webhook_key=secrets.token_bytes(32),
+        bus=bus or InMemoryEventBus(),
+        publish_lifecycle=False,
         code=code,
         custom=custom,
     )
@@ -113,7 +125,7 @@ async def run_migrations(settings: Settings) -> None:
         await _open_sql(stack, settings.sql_url(), settings)
 
 
-class _RunStore(RunRepository, RunLeases, Protocol):
+class _RunStore(RunRepository, RunLeases, EventOutbox, Protocol):
     """Runs and their leases live together in every store."""
 
 
@@ -129,6 +141,8 @@ def _services(
     scheduler: SchedulerSettings | None,
     locks: LockManager,
     webhook_key: bytes,
+    bus: EventBus,
+    publish_lifecycle: bool,
     code: CodeRunner | None = None,
     custom: tuple[CustomActions, list[OperatorSpec]] | None = None,
 ) -> Services:
@@ -137,7 +151,9 @@ def _services(
     ids = IdGenerator(node_id, clock.now_ms)
     steps = RunSteps(dags)
     run_engine = None
-    actions = StepActions(http=http, clock=clock, code=code, custom=custom[0] if custom else None)
+    actions = StepActions(
+        http=http, clock=clock, code=code, custom=custom[0] if custom else None, bus=bus
+    )
     catalog = OperatorCatalog.built_in().with_extra(custom[1] if custom else [])
     if engine is not None:
         tools = DriverTools(
@@ -160,12 +176,15 @@ def _services(
         runs=runs, dags=dags, steps=steps, engine=run_engine, ids=ids, clock=clock,
         dag_checker=dag_service,
     )  # fmt: skip
-    cron = None
+    cron, triggers, lifecycle = None, None, None
     if scheduler is not None:
         cron = CronScheduler(
             runs=run_service, calendar=ApschedulerCronCalendar(), clock=clock, locks=locks,
             refresh_ms=scheduler.refresh_ms,
         )  # fmt: skip
+        triggers = EventTriggers(runs=run_service, bus=bus, refresh_ms=scheduler.refresh_ms)
+        if publish_lifecycle:
+            lifecycle = LifecyclePublisher(outbox=runs, bus=bus, locks=locks, source="flowauto")
     return Services(
         dags=dag_service,
         dag_admin=DagAdminService(repository=dags, clock=clock),
@@ -174,6 +193,8 @@ def _services(
         runs=run_service,
         webhooks=WebhookService(dags=dags, runs=run_service, secrets=webhook_secrets, clock=clock),
         scheduler=cron,
+        event_triggers=triggers,
+        lifecycle=lifecycle,
         step_debug=StepDebugService(actions=actions, clock=clock, ids=ids),
         run_control=RunControl(runs=runs, leases=runs, engine=run_engine, clock=clock),
         engine=run_engine,
@@ -220,6 +241,18 @@ async def _open_locks(
     stack.push_async_callback(client.aclose)
     checks.append(RedisHealthCheck("redis", client))
     return RedisLockManager(client)
+
+
+async def _open_bus(stack: AsyncExitStack, settings: Settings) -> EventBus:
+    kafka = settings.kafka
+    if not kafka.bootstrap_servers:
+        bus = InMemoryEventBus()
+        stack.push_async_callback(bus.close)
+        return bus
+    client_id = f"{kafka.client_id}-{settings.engine.worker_name()}"
+    kafka_bus = KafkaEventBus(bootstrap_servers=kafka.bootstrap_servers, client_id=client_id)
+    stack.push_async_callback(kafka_bus.close)
+    return kafka_bus
 
 
 def _webhook_key(settings: Settings) -> bytes:

@@ -8,8 +8,10 @@ import ipaddress
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Protocol
 
 import flowauto
+from flowauto.application.services import Services
 from flowauto.bootstrap import build, run_migrations
 from flowauto.driver_adapters.http.server import Listen, serve_http
 from flowauto.settings import AuthMode, Settings
@@ -89,14 +91,14 @@ async def _serve_async(settings: Settings) -> None:
         )
         if services.engine is not None:
             await services.engine.start()
-        if services.scheduler is not None:
-            await services.scheduler.start()
+        for role_loop in _role_loops(services):
+            await role_loop.start()
         try:
             await serve_http(services, listen)
         finally:
             # SIGTERM: the servers have stopped taking requests; let running steps finish.
-            if services.scheduler is not None:
-                await services.scheduler.stop()
+            for role_loop in reversed(_role_loops(services)):
+                await role_loop.stop()
             if services.engine is not None:
                 await services.engine.stop(settings.engine.drain_s)
 
@@ -140,3 +142,18 @@ def _migrate(_: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+class _RoleLoop(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+def _role_loops(services: Services) -> list[_RoleLoop]:
+    """The scheduler role's loops this process runs (none without the role)."""
+    loops: list[_RoleLoop | None] = [
+        services.scheduler,
+        services.event_triggers,
+        services.lifecycle,
+    ]
+    return [loop for loop in loops if loop is not None]

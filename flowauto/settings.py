@@ -95,6 +95,14 @@ class WebhookSettings(BaseModel):
     key: str = ""
 
 
+class KafkaSettings(BaseModel):
+    """`bootstrap_servers` set: the event bus is Kafka (event triggers, `kafka/publish`,
+    lifecycle CloudEvents on `flowauto.events`); empty: an in-process bus."""
+
+    bootstrap_servers: str = ""
+    client_id: str = "flowauto"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FLOWAUTO_",
@@ -111,6 +119,7 @@ class Settings(BaseSettings):
     redis: StoreSettings = StoreSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     webhook: WebhookSettings = WebhookSettings()
+    kafka: KafkaSettings = KafkaSettings()
     auth: AuthSettings = AuthSettings()
     log: LogSettings = LogSettings()
     engine: EngineSettings = EngineSettings()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from flowauto.application.cron_scheduler import CronScheduler
 from flowauto.application.dag_service import DagAdminService, DagService
+from flowauto.application.event_triggers import EventTriggers
+from flowauto.application.lifecycle_publisher import LifecyclePublisher
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
 from flowauto.application.run_engine import RunEngine
@@ -26,6 +28,9 @@ class Services:
     step_debug: StepDebugService
     run_control: RunControl
     scheduler: CronScheduler | None
-    """None in a process without the scheduler role."""
+    """None in a process without the scheduler role (as are the next two)."""
+    event_triggers: EventTriggers | None
+    lifecycle: LifecyclePublisher | None
+    """None also when the bus is in-process (nobody outside could read the events)."""
     engine: RunEngine | None
     """None in a process without the worker role: its runs wait for a worker to claim them."""
