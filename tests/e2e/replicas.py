@@ -37,8 +37,9 @@ def shared_database() -> Iterator[str]:
             cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
 
 
-def replica_env(database_url: str, index: int) -> dict[str, str]:
+def replica_env(database_url: str, index: int, kafka: str = "") -> dict[str, str]:
     return {
+        "FLOWAUTO_KAFKA__BOOTSTRAP_SERVERS": kafka,
         "FLOWAUTO_DOCUMENT_STORE__URL": database_url,
         "FLOWAUTO_SQL__URL": database_url,
         "FLOWAUTO_REDIS__URL": REDIS_URL,
@@ -49,17 +50,22 @@ def replica_env(database_url: str, index: int) -> dict[str, str]:
     }
 
 
-def start_replica(stack: ExitStack, root: Path, database_url: str, index: int) -> RunningServer:
-    env = replica_env(database_url, index)
+def start_replica(
+    stack: ExitStack, root: Path, database_url: str, index: int, kafka: str = ""
+) -> RunningServer:
+    env = replica_env(database_url, index, kafka)
     return stack.enter_context(running_server(root / f"replica-{index}", env))
 
 
 @contextmanager
-def replicas(root: Path, count: int) -> Iterator[tuple[ExitStack, str, list[RunningServer]]]:
-    """`count` replicas started one after another (each migrates the shared schema)."""
+def replicas(
+    root: Path, count: int, kafka: str = ""
+) -> Iterator[tuple[ExitStack, str, list[RunningServer]]]:
+    """`count` replicas started one after another (each migrates the shared schema); with
+    `kafka`, their event bus is that broker."""
     redis.Redis.from_url(REDIS_URL).flushdb()
     with shared_database() as database_url, ExitStack() as stack:
-        servers = [start_replica(stack, root, database_url, i) for i in range(count)]
+        servers = [start_replica(stack, root, database_url, i, kafka) for i in range(count)]
         yield stack, database_url, servers
 
 
