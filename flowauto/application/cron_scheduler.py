@@ -9,11 +9,11 @@ DAG changes on any replica are seen at the next refresh (every `refresh_ms`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime
 import logging
 from dataclasses import dataclass
 
+from flowauto.application.background import cancel_and_wait
 from flowauto.application.run_service import RunService
 from flowauto.domain.cron_schedule import (
     CRON_PREFIX,
@@ -60,10 +60,7 @@ class CronScheduler:
         self._loop = asyncio.create_task(self._run(), name="cron-scheduler")
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
+        await cancel_and_wait(self._loop)
 
     async def _run(self) -> None:
         refresh_at = 0

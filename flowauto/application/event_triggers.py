@@ -9,11 +9,11 @@ index makes a redelivered event start nothing new.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
 
+from flowauto.application.background import cancel_and_wait
 from flowauto.application.run_service import RunService
 from flowauto.domain.cloud_event import matches, parse_cloud_event
 from flowauto.domain.dag import Dag
@@ -40,10 +40,7 @@ class EventTriggers:
         self._loop = asyncio.create_task(self._follow(), name="event-triggers")
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
+        await cancel_and_wait(self._loop)
         for subscription in self._subscriptions.values():
             await subscription.close()
         self._subscriptions.clear()

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 
+from flowauto.application.background import cancel_and_wait
 from flowauto.domain.cloud_event import lifecycle_event
 from flowauto.domain.errors import DomainError
 from flowauto.ports.event_bus import BusMessage, EventBus
@@ -43,10 +44,7 @@ class LifecyclePublisher:
         self._loop = asyncio.create_task(self._run(), name="lifecycle-publisher")
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
+        await cancel_and_wait(self._loop)
         if self._lock is not None:
             with contextlib.suppress(DomainError):
                 await self._locks.release(self._lock)

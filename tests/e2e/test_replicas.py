@@ -1,4 +1,4 @@
-"""Three replicas on shared MariaDB and Redis behave as one server."""
+"""Three replicas sharing MariaDB, Redis and Kafka behave as one server."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ EVERY_SECOND = {
 }
 
 
-def test_a_one_second_cron_fires_one_run_per_tick_on_three_replicas(tmp_path: Path) -> None:
-    with replicas(tmp_path, 3) as (_, _, servers):
+def test_a_one_second_cron_fires_one_run_per_tick_on_three_replicas(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    with replicas(tmp_path, 3, kafka_bootstrap) as (_, _, servers):
         dag_id = create_dag(
             servers[0], "every second", step("2", "@internal/time/now"), trigger=EVERY_SECOND
         )
@@ -40,8 +42,10 @@ def test_a_one_second_cron_fires_one_run_per_tick_on_three_replicas(tmp_path: Pa
     print(f"\ncron: {len(seconds)} ticks over ~20 s on 3 replicas, one run each")
 
 
-def test_a_killed_replica_s_runs_finish_elsewhere_within_the_lease(tmp_path: Path) -> None:
-    with local_http_server() as counter, replicas(tmp_path, 3) as (_, _, servers):
+def test_a_killed_replica_s_runs_finish_elsewhere_within_the_lease(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    with local_http_server() as counter, replicas(tmp_path, 3, kafka_bootstrap) as (_, _, servers):
         dag_id = create_dag(servers[0], "chain", hit(counter, "2", 300), hit(counter, "3", 300),
                             hit(counter, "4", 300))  # fmt: skip
         run_ids = []
@@ -66,8 +70,13 @@ def test_a_killed_replica_s_runs_finish_elsewhere_within_the_lease(tmp_path: Pat
     )
 
 
-def test_a_rolling_restart_of_all_replicas_loses_nothing(tmp_path: Path) -> None:
-    with local_http_server() as counter, replicas(tmp_path, 3) as (stack, url, servers):
+def test_a_rolling_restart_of_all_replicas_loses_nothing(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    with (
+        local_http_server() as counter,
+        replicas(tmp_path, 3, kafka_bootstrap) as (stack, url, servers),
+    ):
         dag_id = create_dag(servers[0], "chain", hit(counter, "2", 200), hit(counter, "3", 200))
         run_ids: list[str] = []
         with httpx.Client(timeout=30) as client:
@@ -78,7 +87,7 @@ def test_a_rolling_restart_of_all_replicas_loses_nothing(tmp_path: Path) -> None
                         client.post(f"{target.api}/dags/{dag_id}/run", json={}).json()["id"]
                     )
                 assert stop(servers[index]) == 0
-                servers[index] = start_replica(stack, tmp_path, url, index)
+                servers[index] = start_replica(stack, tmp_path, url, index, kafka_bootstrap)
         found = statuses(servers[0], run_ids, timeout_s=60)
     assert set(found.values()) == {"success"}
     paths = {f"/hit/{run_id}/{s}" for run_id in run_ids for s in ("2", "3")}
