@@ -8,11 +8,15 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Protocol
 
 import httpx
+from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from flowauto.application.connection_service import ConnectionService
 from flowauto.application.cron_scheduler import CronScheduler
 from flowauto.application.dag_service import DagAdminService, DagService
 from flowauto.application.event_triggers import EventTriggers
+from flowauto.application.executor_actions import ExecutorActions
+from flowauto.application.executor_service import ExecutorService
 from flowauto.application.lifecycle_publisher import LifecyclePublisher
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
@@ -28,12 +32,19 @@ from flowauto.application.webhook_service import WebhookService
 from flowauto.domain.ids import IdGenerator
 from flowauto.domain.operator_catalog import OperatorCatalog, OperatorSpec
 from flowauto.domain.webhook import WebhookSecrets
+from flowauto.driven_adapters.crypto.fernet_secret_box import FernetSecretBox
 from flowauto.driven_adapters.http.address_guard import AddressGuard
+from flowauto.driven_adapters.http.httpx_executor_client import HttpxExecutorClient
 from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
+from flowauto.driven_adapters.in_memory.connection_repository import (
+    InMemoryConnectionRepository,
+)
 from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagRepository
 from flowauto.driven_adapters.in_memory.event_bus import InMemoryEventBus
+from flowauto.driven_adapters.in_memory.executor_repository import InMemoryExecutorRepository
 from flowauto.driven_adapters.in_memory.lock_manager import InMemoryLockManager
 from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
+from flowauto.driven_adapters.jsonschema_validator import JsonSchemaValidator
 from flowauto.driven_adapters.kafka.event_bus import KafkaEventBus
 from flowauto.driven_adapters.local_authenticator import LocalAdminAuthenticator
 from flowauto.driven_adapters.mongo.client import create_mongo_client
@@ -44,6 +55,7 @@ from flowauto.driven_adapters.py3.subprocess_code_runner import SubprocessCodeRu
 from flowauto.driven_adapters.redis.health import RedisHealthCheck
 from flowauto.driven_adapters.redis.lock_manager import RedisLockManager, create_redis_client
 from flowauto.driven_adapters.schedule.apscheduler_calendar import ApschedulerCronCalendar
+from flowauto.driven_adapters.sql.connection_repository import SqlConnectionRepository
 from flowauto.driven_adapters.sql.dag_repository import SqlDagRepository
 from flowauto.driven_adapters.sql.engine import create_sql_engine
 from flowauto.driven_adapters.sql.health import SqlHealthCheck
@@ -52,10 +64,13 @@ from flowauto.driven_adapters.sql.run_repository import SqlRunRepository
 from flowauto.driven_adapters.system_clock import SystemClock
 from flowauto.ports.authenticator import Authenticator
 from flowauto.ports.code_runner import CodeRunner
+from flowauto.ports.connection_repository import ConnectionRepository
 from flowauto.ports.custom_action import CustomActions
 from flowauto.ports.dag_repository import DagRepository
 from flowauto.ports.event_bus import EventBus
 from flowauto.ports.event_outbox import EventOutbox
+from flowauto.ports.executor_client import ExecutorClient
+from flowauto.ports.executor_repository import ExecutorRepository
 from flowauto.ports.health import HealthCheck
 from flowauto.ports.http_requester import HttpRequester
 from flowauto.ports.lock_manager import LockManager
@@ -88,6 +103,11 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             scheduler=settings.scheduler if "scheduler" in roles else None,
             locks=locks,
             webhook_key=_webhook_key(settings),
+            executors=InMemoryExecutorRepository(),
+            connections=SqlConnectionRepository(sql_engine),
+            box=_secret_box(settings),
+            executor_client=HttpxExecutorClient(http, AddressGuard(settings.http.allowed())),
+            public_url=settings.server.callback_base(),
             bus=bus,
             publish_lifecycle=bool(settings.kafka.bootstrap_servers),
         )
@@ -99,6 +119,8 @@ def build_in_memory(
     code: CodeRunner | None = None,
     custom: tuple[CustomActions, list[OperatorSpec]] | None = None,
     bus: EventBus | None = None,
+    executor_client: ExecutorClient | None = None,
+    public_url: str = "http://testserver.local",
 ) -> Services:
     """The same services wired to fakes: for unit tests and quick experiments. The engine is
     not started: runs are driven by the fast path (`kick`); start it for timers."""
@@ -113,6 +135,12 @@ def build_in_memory(
         scheduler=SchedulerSettings(),
         locks=InMemoryLockManager(),
         webhook_key=secrets.token_bytes(32),
+        executors=InMemoryExecutorRepository(),
+        connections=InMemoryConnectionRepository(),
+        box=FernetSecretBox.generated(),
+        executor_client=executor_client
+        or HttpxExecutorClient(httpx.AsyncClient(), AddressGuard(["127.0.0.1"])),
+        public_url=public_url,
         bus=bus or InMemoryEventBus(),
         publish_lifecycle=False,
         code=code,
@@ -143,6 +171,11 @@ def _services(
     webhook_key: bytes,
     bus: EventBus,
     publish_lifecycle: bool,
+    executors: ExecutorRepository,
+    connections: ConnectionRepository,
+    box: FernetSecretBox,
+    executor_client: ExecutorClient,
+    public_url: str,
     code: CodeRunner | None = None,
     custom: tuple[CustomActions, list[OperatorSpec]] | None = None,
 ) -> Services:
@@ -151,9 +184,13 @@ def _services(
     ids = IdGenerator(node_id, clock.now_ms)
     steps = RunSteps(dags)
     run_engine = None
-    actions = StepActions(
-        http=http, clock=clock, code=code, custom=custom[0] if custom else None, bus=bus
-    )
+    executor_service = ExecutorService(repository=executors, box=box, ids=ids, clock=clock)
+    connection_service = ConnectionService(repository=connections, box=box, ids=ids, clock=clock)
+    custom_actions = custom[0] if custom else ExecutorActions(
+        repository=executors, service=executor_service, client=executor_client,
+        validator=JsonSchemaValidator(), public_url=public_url,
+    )  # fmt: skip
+    actions = StepActions(http=http, clock=clock, code=code, custom=custom_actions, bus=bus)
     catalog = OperatorCatalog.built_in().with_extra(custom[1] if custom else [])
     if engine is not None:
         tools = DriverTools(
@@ -163,6 +200,7 @@ def _services(
             new_id=ids.next_id,
             worker=engine.worker_name(),
             max_batch_items=engine.max_batch_items,
+            secrets=connection_service.secret,
         )
         run_engine = RunEngine(
             runs=runs, leases=runs, steps=steps, tools=tools, lease_ms=engine.lease_ms,
@@ -170,8 +208,9 @@ def _services(
         )  # fmt: skip
     webhook_secrets = WebhookSecrets(webhook_key)
     dag_service = DagService(
-        repository=dags, catalog=catalog, ids=ids, clock=clock, webhooks=webhook_secrets
-    )
+        repository=dags, catalog=catalog, ids=ids, clock=clock, webhooks=webhook_secrets,
+        extra_operators=executor_service.operator_specs,
+    )  # fmt: skip
     run_service = RunService(
         runs=runs, dags=dags, steps=steps, engine=run_engine, ids=ids, clock=clock,
         dag_checker=dag_service,
@@ -191,6 +230,8 @@ def _services(
         readiness=ReadinessService(checks),
         authenticator=authenticator,
         runs=run_service,
+        executors=executor_service,
+        connections=connection_service,
         webhooks=WebhookService(dags=dags, runs=run_service, secrets=webhook_secrets, clock=clock),
         scheduler=cron,
         event_triggers=triggers,
@@ -253,6 +294,19 @@ async def _open_bus(stack: AsyncExitStack, settings: Settings) -> EventBus:
     kafka_bus = KafkaEventBus(bootstrap_servers=kafka.bootstrap_servers, client_id=client_id)
     stack.push_async_callback(kafka_bus.close)
     return kafka_bus
+
+
+def _secret_box(settings: Settings) -> FernetSecretBox:
+    """Configured keys, or one random key kept in the data directory."""
+    keys = settings.secrets.key_list()
+    if keys:
+        return FernetSecretBox.from_settings(keys)
+    path = settings.data_dir / "secrets.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return FernetSecretBox([path.read_bytes().strip()])
 
 
 def _webhook_key(settings: Settings) -> bytes:

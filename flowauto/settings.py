@@ -28,6 +28,11 @@ class ServerSettings(BaseModel):
     private_host: str = "127.0.0.1"
     roles: str = "api,worker,scheduler"
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    public_url: str = ""
+    """How executors reach this server's callback route; default http://<host>:<public_port>."""
+
+    def callback_base(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.public_port}"
 
 
 class StoreSettings(BaseModel):
@@ -103,6 +108,16 @@ class KafkaSettings(BaseModel):
     client_id: str = "flowauto"
 
 
+class SecretsSettings(BaseModel):
+    """`keys`: comma-separated Fernet keys (or passphrases), the one to encrypt with first;
+    empty: one random key kept in the data directory (a single process)."""
+
+    keys: str = ""
+
+    def key_list(self) -> list[str]:
+        return [key.strip() for key in self.keys.split(",") if key.strip()]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FLOWAUTO_",
@@ -120,6 +135,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = SchedulerSettings()
     webhook: WebhookSettings = WebhookSettings()
     kafka: KafkaSettings = KafkaSettings()
+    secrets: SecretsSettings = SecretsSettings()
     auth: AuthSettings = AuthSettings()
     log: LogSettings = LogSettings()
     engine: EngineSettings = EngineSettings()

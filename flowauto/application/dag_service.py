@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from flowauto.application.dag_commands import DagDraft, DagPatch
@@ -18,7 +18,7 @@ from flowauto.domain.errors import (
 )
 from flowauto.domain.identity import Identity, audience_of, can_change, can_read
 from flowauto.domain.ids import IdGenerator
-from flowauto.domain.operator_catalog import OperatorCatalog, check_parameters
+from flowauto.domain.operator_catalog import OperatorCatalog, OperatorSpec, check_parameters
 from flowauto.domain.paging import DagQuery, Page
 from flowauto.domain.version import FIRST_VERSION, SemVer, ensure_greater, parse_version
 from flowauto.domain.webhook import WebhookSecrets
@@ -26,6 +26,8 @@ from flowauto.ports.clock import Clock
 from flowauto.ports.dag_repository import DagRepository
 
 WEBHOOK = "@trigger/webhook"
+ExtraOperators = Callable[[Identity], Awaitable[list[OperatorSpec]]]
+"""The operators beyond the built-ins a caller may use (custom actions)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,12 +49,14 @@ class DagService:
         ids: IdGenerator,
         clock: Clock,
         webhooks: WebhookSecrets | None = None,
+        extra_operators: ExtraOperators | None = None,
     ) -> None:
         self._repository = repository
         self._catalog = catalog
         self._ids = ids
         self._clock = clock
         self._webhooks = webhooks
+        self._extra_operators = extra_operators
         self._webhooks = webhooks
 
     @property
@@ -62,7 +66,7 @@ class DagService:
     async def create(self, caller: Identity, draft: DagDraft) -> Dag:
         _check_fields(draft)
         variables = dict(draft.vars or {})
-        self._check_steps(draft.steps, variables)
+        await self._check_steps(caller, draft.steps, variables)
         version = parse_version(draft.version) if draft.version else FIRST_VERSION
         now = self._clock.now()
         dag = Dag(
@@ -88,20 +92,26 @@ class DagService:
         await self._repository.add(dag, _version_of(dag))
         return dag
 
-    def catalog_check(self, step: Step) -> None:
+    async def catalog_check(self, caller: Identity, step: Step) -> None:
         """Checks one action step's operator and parameters (single-debug); raises
         DagInvalidError naming the step and field."""
-        spec = self._catalog.get(step.operator)
+        spec = (await self.catalog_for(caller)).get(step.operator)
         if spec is None:
             raise DagInvalidError(
                 f"unknown operator {step.operator!r}", field="operator", step_id=step.id
             )
         check_parameters(spec, step.parameters, step.id)
 
-    def check(self, draft: DagDraft) -> None:
+    async def check(self, caller: Identity, draft: DagDraft) -> None:
         """Validates a DAG document without storing it (full-debug); raises as `create`."""
         _check_fields(draft)
-        self._check_steps(draft.steps, dict(draft.vars or {}))
+        await self._check_steps(caller, draft.steps, dict(draft.vars or {}))
+
+    async def catalog_for(self, caller: Identity) -> OperatorCatalog:
+        """The built-ins plus the custom actions the caller may use."""
+        if self._extra_operators is None:
+            return self._catalog
+        return self._catalog.with_extra(await self._extra_operators(caller))
 
     async def get(self, caller: Identity, dag_id: str, version_id: str | None = None) -> DagDetail:
         dag = await self._readable(caller, dag_id)
@@ -133,7 +143,7 @@ class DagService:
         steps = dag.steps if patch.steps is None else patch.steps
         variables = dict(dag.vars if patch.vars is None else patch.vars)
         if patch.steps is not None or patch.vars is not None:
-            self._check_steps(steps, variables)
+            await self._check_steps(caller, steps, variables)
         changed = _apply(dag, patch, steps=steps, variables=variables)
         new_version: DagVersion | None = None
         if steps != dag.steps or patch.version is not None:
@@ -214,8 +224,11 @@ class DagService:
             )
         return dag
 
-    def _check_steps(self, steps: tuple[Step, ...], variables: Mapping[str, VarDef]) -> None:
-        validate_steps(steps, self._catalog, declared_vars=frozenset(variables))
+    async def _check_steps(
+        self, caller: Identity, steps: tuple[Step, ...], variables: Mapping[str, VarDef]
+    ) -> None:
+        catalog = await self.catalog_for(caller)
+        validate_steps(steps, catalog, declared_vars=frozenset(variables))
 
 
 class DagAdminService:

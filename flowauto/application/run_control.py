@@ -9,7 +9,7 @@ from typing import Any
 
 from flowauto.application.run_change import Plan, change_run, finish_blocked
 from flowauto.application.run_engine import RunEngine
-from flowauto.application.step_action import callback_digest
+from flowauto.application.step_action import callback_digest, callback_expired
 from flowauto.domain.errors import (
     FieldInvalidError,
     RunNotFoundError,
@@ -122,6 +122,8 @@ class RunControl:
             task.callback_digest, callback_digest(token)
         ):
             raise UnauthenticatedError("the callback token does not match this task")
+        if callback_expired(token, self._clock.now_ms()):
+            raise UnauthenticatedError("the callback token has expired")
         done = await finish_blocked(
             self._runs, self._clock, task, TaskStatus(status), outputs,
             reason or ("" if status == "success" else "the action reported a failure"),

@@ -13,12 +13,12 @@ import asyncio
 import enum
 import random
 from collections import ChainMap
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flowauto.application.run_journal import RunJournal
-from flowauto.application.step_action import ASSIGN, Blocked, StepActions
+from flowauto.application.step_action import ASSIGN, Blocked, StepActions, TaskRef
 from flowauto.application.subdag_runs import SubdagRuns
 from flowauto.domain.comparison import holds
 from flowauto.domain.dag import (
@@ -30,6 +30,8 @@ from flowauto.domain.dag import (
     Step,
     walk_steps,
 )
+from flowauto.domain.redaction import redact
+from flowauto.domain.reference import ReferenceKind, find_references
 from flowauto.domain.resolution import Scope, resolve
 from flowauto.domain.retry_policy import retry_delay_ms
 from flowauto.domain.run import RunStatus, TaskInstance, TaskStatus
@@ -41,6 +43,8 @@ LOOP = "@control/flow/loop"
 PARALLEL = "@control/flow/parallel"
 SUBDAG = "@control/flow/subdag"
 Outputs = MutableMapping[str, Mapping[str, Any]]
+SecretSource = Callable[[str, str, str], Awaitable[str]]
+"""(business domain, connection name, key) -> the secret in clear."""
 
 
 class Outcome(enum.Enum):
@@ -65,6 +69,7 @@ class DriverTools:
     new_id: Callable[[], str]
     worker: str
     jitter: Callable[[], float] = random.random
+    secrets: SecretSource | None = None
     max_batch_items: int = 10_000
 
 
@@ -78,6 +83,7 @@ class RunDriver:
         self._tasks = {task.key: task for task in tasks}
         self._tools = tools
         self._vars: dict[str, Any] = dict(journal.run.vars)
+        self._secret_values: set[str] = set()
         self._wakes: list[int] = []
 
     async def drive(self) -> Result:
@@ -236,12 +242,29 @@ class RunDriver:
         if replayed is not None:
             return replayed
         try:
-            parameters = resolve(step.parameters, scope)
+            parameters = resolve(step.parameters, await self._with_secrets(step, scope))
         except StepFailure as failure:
             return self._fail(step, key, known, {}, failure.reason)
         if self._tools.actions.is_pure(step.operator):
             return self._run_pure(step, key, parameters)
         return await self._run_effect(step, key, known, parameters)
+
+    async def _with_secrets(self, step: Step, scope: Scope) -> Scope:
+        """The scope with the step's `{{__secrets.<connection>.<key>}}` values fetched. They
+        are remembered so every task record of this run shows them as `***`."""
+        wanted = {
+            (ref.name, str(ref.path[0]))
+            for ref in find_references(step.parameters)
+            if ref.kind is ReferenceKind.SECRETS and ref.path
+        }
+        if not wanted:
+            return scope
+        if self._tools.secrets is None:
+            raise StepFailure("this server has no connections to take secrets from")
+        biz_domain_id = self.journal.run.biz_domain_id
+        found = {pair: await self._tools.secrets(biz_domain_id, *pair) for pair in wanted}
+        self._secret_values.update(value for value in found.values() if value)
+        return replace(scope, secrets=lambda name, key: found[(name, key)])
 
     def _replay(self, step: Step, known: TaskInstance | None) -> Result | None:
         if known is None:
@@ -291,9 +314,9 @@ class RunDriver:
                 return Result(Outcome.STOPPED)
             try:
                 async with asyncio.timeout(step.timeout_ms / 1000 if step.timeout_ms else None):
-                    output = await self._tools.actions.run_effect(
-                        step.operator, parameters, task.id
-                    )
+                    run = self.journal.run
+                    ref = TaskRef(task_id=task.id, run_id=run.id, biz_domain_id=run.biz_domain_id)
+                    output = await self._tools.actions.run_effect(step.operator, parameters, ref)
             except StepFailure as failure:
                 reason = failure.reason
             except TimeoutError:
@@ -329,13 +352,20 @@ class RunDriver:
     ) -> Result:  # fmt: skip
         task = known or self._task(step, key, TaskStatus.RUNNING, inputs=parameters)
         self._record(self._finished(task, TaskStatus.FAILED, {}, reason))
-        return Result(Outcome.FAILED, reason=f"step {step.id}: {reason}")
+        shown = redact(reason, self._secret_values)
+        return Result(Outcome.FAILED, reason=f"step {step.id}: {shown}")
 
     def _assign(self, step: Step, outputs: Mapping[str, Any]) -> None:
         if step.operator == ASSIGN and "name" in outputs:
             self._vars[str(outputs["name"])] = outputs.get("value")
 
     def _record(self, task: TaskInstance) -> None:
+        if self._secret_values:
+            task = replace(
+                task, inputs=redact(task.inputs, self._secret_values),
+                outputs=redact(task.outputs, self._secret_values),
+                reason=redact(task.reason, self._secret_values),
+            )  # fmt: skip
         self._tasks[task.key] = task
         self.journal.record(task)
 

@@ -42,7 +42,7 @@ _TRIGGER_OF_OPERATOR = {FORM: RunTrigger.FORM, "@trigger/manual": RunTrigger.MAN
 
 
 class DagChecker(Protocol):
-    def check(self, draft: DagDraft) -> None: ...
+    async def check(self, caller: Identity, draft: DagDraft) -> None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,7 +113,7 @@ class RunService:
 
     async def start_debug(self, caller: Identity, draft: DagDraft, request: RunRequest) -> str:
         """Runs an unsaved DAG as a debug run (left out of lists and counts by default)."""
-        self._dag_checker.check(draft)
+        await self._dag_checker.check(caller, draft)
         inputs = _trigger_inputs(draft.steps[0], caller, request.data)
         defaults = {name: var.default_value for name, var in (draft.vars or {}).items()}
         run = Run(

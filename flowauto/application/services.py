@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowauto.application.connection_service import ConnectionService
 from flowauto.application.cron_scheduler import CronScheduler
 from flowauto.application.dag_service import DagAdminService, DagService
 from flowauto.application.event_triggers import EventTriggers
+from flowauto.application.executor_service import ExecutorService
 from flowauto.application.lifecycle_publisher import LifecyclePublisher
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
@@ -24,6 +26,8 @@ class Services:
     readiness: ReadinessService
     authenticator: Authenticator
     runs: RunService
+    executors: ExecutorService
+    connections: ConnectionService
     webhooks: WebhookService
     step_debug: StepDebugService
     run_control: RunControl

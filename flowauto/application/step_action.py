@@ -25,7 +25,17 @@ APPROVAL = "@workflow/approval"
 HTTP = "@internal/http/request"
 PY3 = "@internal/tool/py3"
 PUBLISH = "@internal/kafka/publish"
+CALLBACK_TTL_MS = 7 * 24 * 3600 * 1000
 ASSIGN = "@internal/assign"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskRef:
+    """Which task of which run a step with effects runs for."""
+
+    task_id: str = ""
+    run_id: str = ""
+    biz_domain_id: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,10 +72,10 @@ class StepActions:
         return run_pure_action(operator, parameters, now)
 
     async def run_effect(
-        self, operator: str, parameters: Mapping[str, Any], task_id: str = ""
+        self, operator: str, parameters: Mapping[str, Any], task: TaskRef | None = None
     ) -> StepOutput:
         if self._custom is not None and self._custom.handles(operator):
-            return await self._run_custom(operator, parameters, task_id)
+            return await self._run_custom(operator, parameters, task or TaskRef())
         if operator == WAIT:
             return Blocked(wake_at_ms=self._wake_time(parameters))
         if operator == APPROVAL:
@@ -79,11 +89,15 @@ class StepActions:
         raise StepFailure(f"operator {operator} cannot run on this server yet")
 
     async def _run_custom(
-        self, operator: str, parameters: Mapping[str, Any], task_id: str
+        self, operator: str, parameters: Mapping[str, Any], task: TaskRef
     ) -> StepOutput:
         assert self._custom is not None
-        token = secrets.token_urlsafe(32)
-        ticket = CallbackTicket(task_id=task_id, token=token)
+        # The token says until when it is good; its digest on the task makes it single-use.
+        expires_ms = self._clock.now_ms() + CALLBACK_TTL_MS
+        token = f"{expires_ms}.{secrets.token_urlsafe(32)}"
+        ticket = CallbackTicket(
+            task_id=task.task_id, token=token, run_id=task.run_id, biz_domain_id=task.biz_domain_id
+        )
         outputs = await self._custom.run(operator, parameters, ticket)
         if outputs is None:
             return Blocked(wake_at_ms=None, callback_digest=callback_digest(token))
@@ -156,6 +170,12 @@ class StepActions:
 
 def callback_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def callback_expired(token: str, now_ms: int) -> bool:
+    """Tokens start with their expiry (Unix ms); the digest covers it, so it cannot be moved."""
+    expires, _, _ = token.partition(".")
+    return not expires.isdigit() or int(expires) < now_ms
 
 
 def _named_values(value: object, name: str) -> dict[str, Any]:

@@ -186,3 +186,52 @@ class RunLeaseLostError(ConflictError):
 
     def __init__(self, run_id: str) -> None:
         super().__init__(f"this worker no longer holds run {run_id}", detail={"id": run_id})
+
+
+class ExecutorNotFoundError(NotFoundError):
+    code = "notfound.ExecutorNotFound"
+
+    def __init__(self, executor_id: str) -> None:
+        super().__init__(f"executor {executor_id} not found", detail={"id": executor_id})
+
+
+class ExecutorKeyTakenError(ConflictError):
+    code = "conflict.ExecutorKeyTaken"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"an executor with key {key!r} exists", detail={"key": key})
+
+
+class ConnectionNotFoundError(NotFoundError):
+    code = "notfound.ConnectionNotFound"
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(f"connection {connection_id} not found", detail={"id": connection_id})
+
+
+class ConnectionNameTakenError(ConflictError):
+    code = "conflict.ConnectionNameTaken"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a connection named {name!r} already exists", detail={"name": name})
+
+
+class ConnectionRevisionConflictError(ConflictError):
+    code = "conflict.ConnectionRevisionConflict"
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(
+            f"connection {connection_id} was changed concurrently; read it again and retry",
+            detail={"id": connection_id},
+        )
+
+
+class SecretUnreadableError(DomainError):
+    """A stored secret cannot be decrypted with the configured keys (its key was dropped, or
+    the data was altered). Not a category the HTTP table knows: a 500, since the server's
+    configuration, not the caller, is at fault."""
+
+    code = "internal.SecretUnreadable"
+
+    def __init__(self) -> None:
+        super().__init__("a stored secret cannot be decrypted with the configured keys")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from flowauto.domain.dag import AccessorType, Dag
+from flowauto.domain.dag import Accessor, AccessorType
 
 ADMIN_ROLE = "admin"
 DEFAULT_BIZ_DOMAIN = "default"
@@ -43,18 +44,28 @@ def audience_of(identity: Identity) -> Audience | None:
     )
 
 
-def can_read(identity: Identity, dag: Dag) -> bool:
+def can_read(identity: Identity, dag: Shared) -> bool:
     """Owner, admins and accessors (user, department, group) may read and run a DAG."""
     audience = audience_of(identity)
     return audience is None or is_visible(dag, audience)
 
 
-def can_change(identity: Identity, dag: Dag) -> bool:
+def can_change(identity: Identity, dag: Shared) -> bool:
     """Only the owner and admins may change or delete a DAG."""
     return identity.is_admin or dag.userid == identity.user_id
 
 
-def is_visible(dag: Dag, audience: Audience) -> bool:
+class Shared(Protocol):
+    """Anything with an owner and accessors (DAGs, executors)."""
+
+    @property
+    def userid(self) -> str: ...
+
+    @property
+    def accessors(self) -> tuple[Accessor, ...]: ...
+
+
+def is_visible(dag: Shared, audience: Audience) -> bool:
     if dag.userid == audience.user_id:
         return True
     for accessor in dag.accessors:

@@ -88,8 +88,10 @@ class OperatorSpec:
             "kind": self.kind.value,
             "title": self.title,
             "description": self.description,
-            "parameters": self.parameters_schema(),
+            # Custom actions bring their own JSON Schema; it is shown as written.
+            "parameters": dict(self.extra.get("input_schema") or self.parameters_schema()),
             "outputs": list(self.outputs),
+            **{k: v for k, v in self.extra.items() if k not in ("input_schema",)},
         }
 
 

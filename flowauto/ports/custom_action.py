@@ -10,10 +10,13 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallbackTicket:
-    """What an action needs to answer later: the task and a secret only it receives."""
+    """What an action needs to answer later: the task and a secret only it receives; and
+    whose run it is."""
 
     task_id: str
     token: str
+    run_id: str = ""
+    biz_domain_id: str = ""
 
 
 class CustomActions(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -317,3 +318,28 @@ async def test_a_stopped_dag_starts_no_run_and_deleting_a_dag_cancels_its_runs(
     deleted = await client.delete(f"{API}/dags/{dag_id}", headers=ANN)
     assert deleted.status_code == 204
     assert (await until(client, run_id))["status"] == "canceled"
+
+
+async def test_secrets_reach_the_call_but_never_inputs_outputs_events_or_reasons(
+    client: Any, local_http: LocalHttp
+) -> None:
+    secret = "tok-9f8e7d"
+    connection = {"name": "crm", "type": "http", "config": {}, "secrets": {"token": secret}}
+    created = await client.post(f"{API}/connections", json=connection, headers=ANN)
+    assert created.status_code == 201, created.text
+    call = step("2", "@internal/http/request", method="POST", url=f"{local_http.url}/crm",
+                headers={"Authorization": "Bearer {{__secrets.crm.token}}"},
+                body={"echo": "{{__secrets.crm.token}}"})  # fmt: skip
+    leak = step("3", "@internal/text/join", texts=["{{__2.body.body}}"])
+    broken = step("4", "@internal/json/parse", text="{{{__secrets.crm.token}}")
+    run_id = await start(client, await create(client, call, leak, broken))
+    run = await until(client, run_id)
+    assert run["status"] == "failed"
+    tasks = await tasks_of(client, run_id)
+    events = (await client.get(f"{API}/instances/{run_id}/events", headers=ANN)).text
+    shown = json.dumps([run, tasks]) + events
+    assert secret not in shown
+    assert "***" in json.dumps(tasks["2"]["inputs"])
+    assert local_http.calls["/crm"] == 1
+    read = await client.get(f"{API}/connections/{created.json()['id']}", headers=ANN)
+    assert secret not in read.text

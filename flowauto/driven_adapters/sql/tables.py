@@ -6,6 +6,8 @@ and prefix matches behave as on SQLite and in Python (case-sensitive).
 
 from __future__ import annotations
 
+import base64
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -16,13 +18,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Steps may be as large as a whole document (1 MiB): MySQL's TEXT holds only 64 KiB.
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -177,5 +181,48 @@ run_events = Table(
     # Set once the event is on the bus (the outbox); NULL while waiting.
     Column("published_at_ms", BigInteger, nullable=True),
     Index("ix_run_events_waiting", "published_at_ms", "at_ms"),
+    mysql_charset="utf8mb4",
+)
+
+
+class Base64Bytes(TypeDecorator[bytes]):
+    """Bytes kept as base64 text. Not LargeBinary: aiomysql 0.3.2 cannot bind a bytes
+    parameter with PyMySQL >= 1.2.3 (aio-libs/aiomysql#1080, "'str' object is not
+    callable"); text binds everywhere."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> str | None:
+        return None if value is None else base64.b64encode(value).decode("ascii")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else base64.b64decode(value)
+
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", String(20), primary_key=True),
+    Column("biz_domain_id", String(64), nullable=False),
+    # Binary collation: names are case-sensitive in `{{__secrets.<name>.<key>}}`.
+    Column("name", _title(128), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("config", Text, nullable=False),
+    Column("userid", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("revision", Integer, nullable=False),
+    UniqueConstraint("biz_domain_id", "name", name="uq_connections_name"),
+    mysql_charset="utf8mb4",
+)
+
+connection_secrets = Table(
+    "connection_secrets",
+    metadata,
+    Column("connection_id", String(20), primary_key=True),
+    Column("key", _title(128), primary_key=True),
+    # The encrypted token, never the plain value (a 16 KiB secret stays under TEXT's 64 KiB).
+    Column("value", Base64Bytes(), nullable=False),
     mysql_charset="utf8mb4",
 )

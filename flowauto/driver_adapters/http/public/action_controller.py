@@ -16,5 +16,5 @@ class ActionController(Controller):
 
     @get("/")
     async def catalog(self, caller: Caller, services: Services) -> dict[str, Any]:
-        entries = services.dags.catalog.entries()
+        entries = (await services.dags.catalog_for(caller)).entries()
         return {"actions": [entry.to_catalog_entry() for entry in entries]}

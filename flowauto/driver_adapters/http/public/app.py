@@ -8,8 +8,10 @@ from flowauto.application.services import Services
 from flowauto.driver_adapters.http.app_factory import make_app
 from flowauto.driver_adapters.http.identity import identity_guard
 from flowauto.driver_adapters.http.public.action_controller import ActionController
+from flowauto.driver_adapters.http.public.connection_controller import ConnectionController
 from flowauto.driver_adapters.http.public.dag_controller import DagController
 from flowauto.driver_adapters.http.public.debug_controller import DebugController
+from flowauto.driver_adapters.http.public.executor_controller import ExecutorController
 from flowauto.driver_adapters.http.public.run_controller import (
     DagRunController,
     InstanceController,
@@ -30,6 +32,8 @@ def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
             TaskController,
             DebugController,
             WebhookController,
+            ExecutorController,
+            ConnectionController,
         ],
         guard=identity_guard(services.authenticator),
         max_body_bytes=max_body_bytes,

@@ -44,7 +44,7 @@ class DagCreateBody(msgspec.Struct, forbid_unknown_fields=True):
             status=DagStatus(self.status),
             type=self.type,
             vars=parse_vars(self.vars),
-            accessors=_accessors(self.accessors),
+            accessors=accessors_of(self.accessors),
             emails=tuple(self.emails),
             published=self.published,
             version=self.version,
@@ -73,7 +73,7 @@ class DagUpdateBody(msgspec.Struct, forbid_unknown_fields=True):
             status=None if self.status is None else DagStatus(self.status),
             type=self.type,
             vars=None if self.vars is None else parse_vars(self.vars),
-            accessors=None if self.accessors is None else _accessors(self.accessors),
+            accessors=None if self.accessors is None else accessors_of(self.accessors),
             emails=None if self.emails is None else tuple(self.emails),
             published=self.published,
             version=self.version,
@@ -102,7 +102,7 @@ class NextVersion(msgspec.Struct):
     version: str
 
 
-def _accessors(bodies: list[AccessorBody]) -> tuple[Accessor, ...]:
+def accessors_of(bodies: list[AccessorBody]) -> tuple[Accessor, ...]:
     return tuple(Accessor(id=b.id, name=b.name, type=AccessorType(b.type)) for b in bodies)
 
 

@@ -31,7 +31,7 @@ class DebugController(Controller):
         self, data: JSONBody[SingleDebugBody], caller: Caller, services: Services
     ) -> dict[str, Any]:
         step = parse_steps([data.step], field="step")[0]
-        services.dags.catalog_check(step)
+        await services.dags.catalog_check(caller, step)
         return _render(await services.step_debug.run_step(step, data.inputs))
 
     @get("/single-debug/result")

@@ -1,4 +1,25 @@
--- flowauto schema version 2 (sqlite)
+-- flowauto schema version 3 (sqlite)
+
+CREATE TABLE connection_secrets (
+	connection_id VARCHAR(20) NOT NULL, 
+	"key" VARCHAR(128) NOT NULL, 
+	value TEXT NOT NULL, 
+	PRIMARY KEY (connection_id, "key")
+);
+
+CREATE TABLE connections (
+	id VARCHAR(20) NOT NULL, 
+	biz_domain_id VARCHAR(64) NOT NULL, 
+	name VARCHAR(128) NOT NULL, 
+	type VARCHAR(16) NOT NULL, 
+	config TEXT NOT NULL, 
+	userid VARCHAR(128) NOT NULL, 
+	created_at BIGINT NOT NULL, 
+	updated_at BIGINT NOT NULL, 
+	revision INTEGER NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_connections_name UNIQUE (biz_domain_id, name)
+);
 
 CREATE TABLE dag_accessors (
 	dag_id VARCHAR(20) NOT NULL, 

@@ -1,4 +1,25 @@
--- flowauto schema version 2 (mysql)
+-- flowauto schema version 3 (mysql)
+
+CREATE TABLE connection_secrets (
+	connection_id VARCHAR(20) NOT NULL, 
+	`key` VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, 
+	value TEXT NOT NULL, 
+	PRIMARY KEY (connection_id, `key`)
+)CHARSET=utf8mb4;
+
+CREATE TABLE connections (
+	id VARCHAR(20) NOT NULL, 
+	biz_domain_id VARCHAR(64) NOT NULL, 
+	name VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, 
+	type VARCHAR(16) NOT NULL, 
+	config TEXT NOT NULL, 
+	userid VARCHAR(128) NOT NULL, 
+	created_at BIGINT NOT NULL, 
+	updated_at BIGINT NOT NULL, 
+	revision INTEGER NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_connections_name UNIQUE (biz_domain_id, name)
+)CHARSET=utf8mb4;
 
 CREATE TABLE dag_accessors (
 	dag_id VARCHAR(20) NOT NULL, 
