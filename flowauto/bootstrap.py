@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Protocol
 
@@ -11,6 +11,7 @@ import httpx
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from flowauto.application.combo_service import ComboService
 from flowauto.application.connection_service import ConnectionService
 from flowauto.application.cron_scheduler import CronScheduler
 from flowauto.application.dag_service import DagAdminService, DagService
@@ -29,6 +30,7 @@ from flowauto.application.step_action import StepActions
 from flowauto.application.step_debug import StepDebugService
 from flowauto.application.subdag_runs import SubdagRuns
 from flowauto.application.webhook_service import WebhookService
+from flowauto.domain.identity import Identity
 from flowauto.domain.ids import IdGenerator
 from flowauto.domain.operator_catalog import OperatorCatalog, OperatorSpec
 from flowauto.domain.webhook import WebhookSecrets
@@ -36,6 +38,7 @@ from flowauto.driven_adapters.crypto.fernet_secret_box import FernetSecretBox
 from flowauto.driven_adapters.http.address_guard import AddressGuard
 from flowauto.driven_adapters.http.httpx_executor_client import HttpxExecutorClient
 from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
+from flowauto.driven_adapters.in_memory.combo_repository import InMemoryComboRepository
 from flowauto.driven_adapters.in_memory.connection_repository import (
     InMemoryConnectionRepository,
 )
@@ -55,15 +58,18 @@ from flowauto.driven_adapters.py3.subprocess_code_runner import SubprocessCodeRu
 from flowauto.driven_adapters.redis.health import RedisHealthCheck
 from flowauto.driven_adapters.redis.lock_manager import RedisLockManager, create_redis_client
 from flowauto.driven_adapters.schedule.apscheduler_calendar import ApschedulerCronCalendar
+from flowauto.driven_adapters.sql.combo_repository import SqlComboRepository
 from flowauto.driven_adapters.sql.connection_repository import SqlConnectionRepository
 from flowauto.driven_adapters.sql.dag_repository import SqlDagRepository
 from flowauto.driven_adapters.sql.engine import create_sql_engine
+from flowauto.driven_adapters.sql.executor_repository import SqlExecutorRepository
 from flowauto.driven_adapters.sql.health import SqlHealthCheck
 from flowauto.driven_adapters.sql.migration import migrate
 from flowauto.driven_adapters.sql.run_repository import SqlRunRepository
 from flowauto.driven_adapters.system_clock import SystemClock
 from flowauto.ports.authenticator import Authenticator
 from flowauto.ports.code_runner import CodeRunner
+from flowauto.ports.combo_repository import ComboRepository
 from flowauto.ports.connection_repository import ConnectionRepository
 from flowauto.ports.custom_action import CustomActions
 from flowauto.ports.dag_repository import DagRepository
@@ -103,8 +109,9 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             scheduler=settings.scheduler if "scheduler" in roles else None,
             locks=locks,
             webhook_key=_webhook_key(settings),
-            executors=InMemoryExecutorRepository(),
+            executors=SqlExecutorRepository(sql_engine),
             connections=SqlConnectionRepository(sql_engine),
+            combos=SqlComboRepository(sql_engine),
             box=_secret_box(settings),
             executor_client=HttpxExecutorClient(http, AddressGuard(settings.http.allowed())),
             public_url=settings.server.callback_base(),
@@ -137,6 +144,7 @@ def build_in_memory(
         webhook_key=secrets.token_bytes(32),
         executors=InMemoryExecutorRepository(),
         connections=InMemoryConnectionRepository(),
+        combos=InMemoryComboRepository(),
         box=FernetSecretBox.generated(),
         executor_client=executor_client
         or HttpxExecutorClient(httpx.AsyncClient(), AddressGuard(["127.0.0.1"])),
@@ -173,6 +181,7 @@ def _services(
     publish_lifecycle: bool,
     executors: ExecutorRepository,
     connections: ConnectionRepository,
+    combos: ComboRepository,
     box: FernetSecretBox,
     executor_client: ExecutorClient,
     public_url: str,
@@ -186,6 +195,7 @@ def _services(
     run_engine = None
     executor_service = ExecutorService(repository=executors, box=box, ids=ids, clock=clock)
     connection_service = ConnectionService(repository=connections, box=box, ids=ids, clock=clock)
+    combo_service = ComboService(repository=combos, dags=dags, ids=ids, clock=clock)
     custom_actions = custom[0] if custom else ExecutorActions(
         repository=executors, service=executor_service, client=executor_client,
         validator=JsonSchemaValidator(), public_url=public_url,
@@ -201,6 +211,7 @@ def _services(
             worker=engine.worker_name(),
             max_batch_items=engine.max_batch_items,
             secrets=connection_service.secret,
+            combos=combo_service.dag_of,
         )
         run_engine = RunEngine(
             runs=runs, leases=runs, steps=steps, tools=tools, lease_ms=engine.lease_ms,
@@ -209,7 +220,7 @@ def _services(
     webhook_secrets = WebhookSecrets(webhook_key)
     dag_service = DagService(
         repository=dags, catalog=catalog, ids=ids, clock=clock, webhooks=webhook_secrets,
-        extra_operators=executor_service.operator_specs,
+        extra_operators=_both(executor_service.operator_specs, combo_service.operator_specs),
     )  # fmt: skip
     run_service = RunService(
         runs=runs, dags=dags, steps=steps, engine=run_engine, ids=ids, clock=clock,
@@ -232,6 +243,7 @@ def _services(
         runs=run_service,
         executors=executor_service,
         connections=connection_service,
+        combos=combo_service,
         webhooks=WebhookService(dags=dags, runs=run_service, secrets=webhook_secrets, clock=clock),
         scheduler=cron,
         event_triggers=triggers,
@@ -270,6 +282,16 @@ async def _open_document_stores(
         engine = await _open_sql(stack, url, settings)
         checks.append(SqlHealthCheck("document_store", engine))
     return SqlDagRepository(engine), SqlRunRepository(engine)
+
+
+def _both(
+    first: Callable[[Identity], Awaitable[list[OperatorSpec]]],
+    second: Callable[[Identity], Awaitable[list[OperatorSpec]]],
+) -> Callable[[Identity], Awaitable[list[OperatorSpec]]]:
+    async def specs(caller: Identity) -> list[OperatorSpec]:
+        return [*await first(caller), *await second(caller)]
+
+    return specs
 
 
 async def _open_locks(

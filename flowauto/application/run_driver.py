@@ -20,6 +20,7 @@ from typing import Any
 from flowauto.application.run_journal import RunJournal
 from flowauto.application.step_action import ASSIGN, Blocked, StepActions, TaskRef
 from flowauto.application.subdag_runs import SubdagRuns
+from flowauto.domain.combo import COMBO_PREFIX, combo_key
 from flowauto.domain.comparison import holds
 from flowauto.domain.dag import (
     Branch,
@@ -70,6 +71,8 @@ class DriverTools:
     worker: str
     jitter: Callable[[], float] = random.random
     secrets: SecretSource | None = None
+    combos: Callable[[str, str], Awaitable[str | None]] | None = None
+    """(business domain, combo key) -> the DAG the combo runs."""
     max_batch_items: int = 10_000
 
 
@@ -151,7 +154,20 @@ class RunDriver:
             return await self._container(step, key, self._parallel(step, scope, suffix))
         if step.operator == SUBDAG:
             return await self._subdag(step, key, scope)
+        if step.operator.startswith(COMBO_PREFIX):
+            return await self._combo(step, key, scope)
         return await self._action(step, key, scope)
+
+    async def _combo(self, step: Step, key: str, scope: Scope) -> Result:
+        """A combo operator runs its DAG as a child run with the step's parameters as inputs."""
+        name = combo_key(step.operator) or ""
+        lookup = self._tools.combos
+        dag_id = await lookup(self.journal.run.biz_domain_id, name) if lookup else None
+        if dag_id is None:
+            known = self._tasks.get(key)
+            return self._fail(step, key, known, {}, f"{step.operator} is not registered")
+        inputs = {"dag_id": dag_id, "inputs": dict(step.parameters)}
+        return await self._subdag(replace(step, parameters=inputs), key, scope)
 
     async def _subdag(self, step: Step, key: str, scope: Scope) -> Result:
         """The child run is stored with the task still blocked-to-be; the task ends when the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowauto.application.combo_service import ComboService
 from flowauto.application.connection_service import ConnectionService
 from flowauto.application.cron_scheduler import CronScheduler
 from flowauto.application.dag_service import DagAdminService, DagService
@@ -28,6 +29,7 @@ class Services:
     runs: RunService
     executors: ExecutorService
     connections: ConnectionService
+    combos: ComboService
     webhooks: WebhookService
     step_debug: StepDebugService
     run_control: RunControl

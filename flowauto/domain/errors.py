@@ -235,3 +235,24 @@ class SecretUnreadableError(DomainError):
 
     def __init__(self) -> None:
         super().__init__("a stored secret cannot be decrypted with the configured keys")
+
+
+class ComboKeyTakenError(ConflictError):
+    code = "conflict.ComboKeyTaken"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"a combo operator with key {key!r} exists", detail={"key": key})
+
+
+class AlarmRuleNotFoundError(NotFoundError):
+    code = "notfound.AlarmRuleNotFound"
+
+    def __init__(self, rule_id: str) -> None:
+        super().__init__(f"alarm rule {rule_id} not found", detail={"id": rule_id})
+
+
+class AlarmNotSentError(UnavailableError):
+    """A webhook or mail of an alarm could not be delivered (refused address, timeout, an
+    error answer, the mail server down). Logged by the alarm service, never shown to users."""
+
+    code = "unavailable.AlarmNotSent"

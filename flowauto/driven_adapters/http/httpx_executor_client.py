@@ -18,6 +18,7 @@ from flowauto.driven_adapters.http.address_guard import AddressGuard
 from flowauto.ports.executor_client import ExecutorCall, ExecutorClient, ExecutorReply
 
 ATTEMPTS = 3
+RETRIED_STATUSES = frozenset({502, 503, 504})
 BACKOFF_S = 0.2
 BREAKER_FAILURES = 5
 BREAKER_OPEN_S = 30.0
@@ -54,8 +55,10 @@ class HttpxExecutorClient(ExecutorClient):
         body = json.dumps(call.body, ensure_ascii=False).encode()
         for attempt in range(1, ATTEMPTS + 1):
             reply = await self._attempt(call, body, attempt)
-            if reply is not None and reply.status < 500:
-                breaker.record(ok=True)
+            # A 500 is the action's own failure (running it again would repeat its effects);
+            # only unreachable executors and gateway answers are tried again.
+            if reply is not None and reply.status not in RETRIED_STATUSES:
+                breaker.record(ok=reply.status < 500)
                 return reply
             breaker.record(ok=False)
             if attempt < ATTEMPTS:

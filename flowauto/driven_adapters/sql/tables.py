@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 # Steps may be as large as a whole document (1 MiB): MySQL's TEXT holds only 64 KiB.
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -224,5 +224,63 @@ connection_secrets = Table(
     Column("key", _title(128), primary_key=True),
     # The encrypted token, never the plain value (a 16 KiB secret stays under TEXT's 64 KiB).
     Column("value", Base64Bytes(), nullable=False),
+    mysql_charset="utf8mb4",
+)
+
+executors = Table(
+    "executors",
+    metadata,
+    Column("id", String(20), primary_key=True),
+    Column("biz_domain_id", String(64), nullable=False),
+    Column("key", _title(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("base_url", String(1024), nullable=False),
+    Column("auth_type", String(16), nullable=False),
+    # Encrypted by the application (base64 of a Fernet token); empty when there is none.
+    Column("auth_secret", Text, nullable=False),
+    Column("accessors", LongText, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("userid", String(128), nullable=False),
+    # The actions travel with their executor: read and written whole, as one document.
+    Column("actions", LongText, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("revision", Integer, nullable=False),
+    UniqueConstraint("biz_domain_id", "key", name="uq_executors_key"),
+    mysql_charset="utf8mb4",
+)
+
+combo_operators = Table(
+    "combo_operators",
+    metadata,
+    Column("id", String(20), primary_key=True),
+    Column("biz_domain_id", String(64), nullable=False),
+    Column("key", _title(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("dag_id", String(20), nullable=False),
+    # Declared inputs and outputs (JSON Schemas of the operator, shown in the catalog).
+    Column("inputs", LongText, nullable=False),
+    Column("outputs", LongText, nullable=False),
+    Column("userid", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("biz_domain_id", "key", name="uq_combo_operators_key"),
+    mysql_charset="utf8mb4",
+)
+
+alarm_rules = Table(
+    "alarm_rules",
+    metadata,
+    Column("id", String(20), primary_key=True),
+    Column("biz_domain_id", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    # JSON lists: the DAG ids watched, the run endings that fire, the channels notified.
+    Column("dag_ids", LongText, nullable=False),
+    Column("on_events", Text, nullable=False),
+    Column("channels", LongText, nullable=False),
+    Column("userid", String(128), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_alarm_rules_domain", "biz_domain_id"),
     mysql_charset="utf8mb4",
 )

@@ -1,4 +1,33 @@
--- flowauto schema version 3 (sqlite)
+-- flowauto schema version 5 (sqlite)
+
+CREATE TABLE alarm_rules (
+	id VARCHAR(20) NOT NULL, 
+	biz_domain_id VARCHAR(64) NOT NULL, 
+	name VARCHAR(255) NOT NULL, 
+	dag_ids TEXT NOT NULL, 
+	on_events TEXT NOT NULL, 
+	channels TEXT NOT NULL, 
+	userid VARCHAR(128) NOT NULL, 
+	created_at BIGINT NOT NULL, 
+	updated_at BIGINT NOT NULL, 
+	PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_alarm_rules_domain ON alarm_rules (biz_domain_id);
+
+CREATE TABLE combo_operators (
+	id VARCHAR(20) NOT NULL, 
+	biz_domain_id VARCHAR(64) NOT NULL, 
+	"key" VARCHAR(64) NOT NULL, 
+	name VARCHAR(255) NOT NULL, 
+	dag_id VARCHAR(20) NOT NULL, 
+	inputs TEXT NOT NULL, 
+	outputs TEXT NOT NULL, 
+	userid VARCHAR(128) NOT NULL, 
+	created_at BIGINT NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_combo_operators_key UNIQUE (biz_domain_id, "key")
+);
 
 CREATE TABLE connection_secrets (
 	connection_id VARCHAR(20) NOT NULL, 
@@ -77,6 +106,26 @@ CREATE INDEX ix_dags_domain_created ON dags (biz_domain_id, deleted_at, created_
 CREATE INDEX ix_dags_domain_title ON dags (biz_domain_id, deleted_at, title);
 
 CREATE INDEX ix_dags_domain_updated ON dags (biz_domain_id, deleted_at, updated_at);
+
+CREATE TABLE executors (
+	id VARCHAR(20) NOT NULL, 
+	biz_domain_id VARCHAR(64) NOT NULL, 
+	"key" VARCHAR(64) NOT NULL, 
+	name VARCHAR(255) NOT NULL, 
+	description TEXT NOT NULL, 
+	base_url VARCHAR(1024) NOT NULL, 
+	auth_type VARCHAR(16) NOT NULL, 
+	auth_secret TEXT NOT NULL, 
+	accessors TEXT NOT NULL, 
+	status VARCHAR(16) NOT NULL, 
+	userid VARCHAR(128) NOT NULL, 
+	actions TEXT NOT NULL, 
+	created_at BIGINT NOT NULL, 
+	updated_at BIGINT NOT NULL, 
+	revision INTEGER NOT NULL, 
+	PRIMARY KEY (id), 
+	CONSTRAINT uq_executors_key UNIQUE (biz_domain_id, "key")
+);
 
 CREATE TABLE run_events (
 	run_id VARCHAR(20) NOT NULL, 
