@@ -11,6 +11,7 @@ import httpx
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from flowauto.application.alarm_service import AlarmService, dag_emails_of
 from flowauto.application.combo_service import ComboService
 from flowauto.application.connection_service import ConnectionService
 from flowauto.application.cron_scheduler import CronScheduler
@@ -38,6 +39,7 @@ from flowauto.driven_adapters.crypto.fernet_secret_box import FernetSecretBox
 from flowauto.driven_adapters.http.address_guard import AddressGuard
 from flowauto.driven_adapters.http.httpx_executor_client import HttpxExecutorClient
 from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
+from flowauto.driven_adapters.in_memory.alarm_rule_repository import InMemoryAlarmRuleRepository
 from flowauto.driven_adapters.in_memory.combo_repository import InMemoryComboRepository
 from flowauto.driven_adapters.in_memory.connection_repository import (
     InMemoryConnectionRepository,
@@ -54,10 +56,12 @@ from flowauto.driven_adapters.mongo.client import create_mongo_client
 from flowauto.driven_adapters.mongo.dag_repository import MongoDagRepository
 from flowauto.driven_adapters.mongo.health import MongoHealthCheck
 from flowauto.driven_adapters.mongo.run_repository import MongoRunRepository
+from flowauto.driven_adapters.notify.alarm_notifier import HttpSmtpAlarmNotifier
 from flowauto.driven_adapters.py3.subprocess_code_runner import SubprocessCodeRunner
 from flowauto.driven_adapters.redis.health import RedisHealthCheck
 from flowauto.driven_adapters.redis.lock_manager import RedisLockManager, create_redis_client
 from flowauto.driven_adapters.schedule.apscheduler_calendar import ApschedulerCronCalendar
+from flowauto.driven_adapters.sql.alarm_rule_repository import SqlAlarmRuleRepository
 from flowauto.driven_adapters.sql.combo_repository import SqlComboRepository
 from flowauto.driven_adapters.sql.connection_repository import SqlConnectionRepository
 from flowauto.driven_adapters.sql.dag_repository import SqlDagRepository
@@ -67,6 +71,8 @@ from flowauto.driven_adapters.sql.health import SqlHealthCheck
 from flowauto.driven_adapters.sql.migration import migrate
 from flowauto.driven_adapters.sql.run_repository import SqlRunRepository
 from flowauto.driven_adapters.system_clock import SystemClock
+from flowauto.ports.alarm_notifier import AlarmNotifier
+from flowauto.ports.alarm_rule_repository import AlarmRuleRepository
 from flowauto.ports.authenticator import Authenticator
 from flowauto.ports.code_runner import CodeRunner
 from flowauto.ports.combo_repository import ComboRepository
@@ -112,6 +118,8 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             executors=SqlExecutorRepository(sql_engine),
             connections=SqlConnectionRepository(sql_engine),
             combos=SqlComboRepository(sql_engine),
+            alarm_rules=SqlAlarmRuleRepository(sql_engine),
+            alarm_notifier=_notifier(settings, http),
             box=_secret_box(settings),
             executor_client=HttpxExecutorClient(http, AddressGuard(settings.http.allowed())),
             public_url=settings.server.callback_base(),
@@ -128,6 +136,7 @@ def build_in_memory(
     bus: EventBus | None = None,
     executor_client: ExecutorClient | None = None,
     public_url: str = "http://testserver.local",
+    alarm_notifier: AlarmNotifier | None = None,
 ) -> Services:
     """The same services wired to fakes: for unit tests and quick experiments. The engine is
     not started: runs are driven by the fast path (`kick`); start it for timers."""
@@ -145,6 +154,11 @@ def build_in_memory(
         executors=InMemoryExecutorRepository(),
         connections=InMemoryConnectionRepository(),
         combos=InMemoryComboRepository(),
+        alarm_rules=InMemoryAlarmRuleRepository(),
+        alarm_notifier=alarm_notifier
+        or HttpSmtpAlarmNotifier(
+            httpx.AsyncClient(), AddressGuard(), "127.0.0.1", 25, "flowauto@localhost"
+        ),
         box=FernetSecretBox.generated(),
         executor_client=executor_client
         or HttpxExecutorClient(httpx.AsyncClient(), AddressGuard(["127.0.0.1"])),
@@ -182,6 +196,8 @@ def _services(
     executors: ExecutorRepository,
     connections: ConnectionRepository,
     combos: ComboRepository,
+    alarm_rules: AlarmRuleRepository,
+    alarm_notifier: AlarmNotifier,
     box: FernetSecretBox,
     executor_client: ExecutorClient,
     public_url: str,
@@ -196,6 +212,10 @@ def _services(
     executor_service = ExecutorService(repository=executors, box=box, ids=ids, clock=clock)
     connection_service = ConnectionService(repository=connections, box=box, ids=ids, clock=clock)
     combo_service = ComboService(repository=combos, dags=dags, ids=ids, clock=clock)
+    alarm_service = AlarmService(
+        repository=alarm_rules, notifier=alarm_notifier, dag_emails=dag_emails_of(dags),
+        ids=ids, clock=clock,
+    )  # fmt: skip
     custom_actions = custom[0] if custom else ExecutorActions(
         repository=executors, service=executor_service, client=executor_client,
         validator=JsonSchemaValidator(), public_url=public_url,
@@ -217,6 +237,11 @@ def _services(
             runs=runs, leases=runs, steps=steps, tools=tools, lease_ms=engine.lease_ms,
             poll_ms=engine.poll_ms, capacity=engine.capacity,
         )  # fmt: skip
+    # After the engine exists: run control kicks and aborts the engine's drivers.
+    run_control = RunControl(runs=runs, leases=runs, engine=run_engine, clock=clock)
+    run_control.listen(alarm_service)
+    if run_engine is not None:
+        run_engine.listen(alarm_service)
     webhook_secrets = WebhookSecrets(webhook_key)
     dag_service = DagService(
         repository=dags, catalog=catalog, ids=ids, clock=clock, webhooks=webhook_secrets,
@@ -244,12 +269,13 @@ def _services(
         executors=executor_service,
         connections=connection_service,
         combos=combo_service,
+        alarms=alarm_service,
         webhooks=WebhookService(dags=dags, runs=run_service, secrets=webhook_secrets, clock=clock),
         scheduler=cron,
         event_triggers=triggers,
         lifecycle=lifecycle,
         step_debug=StepDebugService(actions=actions, clock=clock, ids=ids),
-        run_control=RunControl(runs=runs, leases=runs, engine=run_engine, clock=clock),
+        run_control=run_control,
         engine=run_engine,
     )
 
@@ -316,6 +342,15 @@ async def _open_bus(stack: AsyncExitStack, settings: Settings) -> EventBus:
     kafka_bus = KafkaEventBus(bootstrap_servers=kafka.bootstrap_servers, client_id=client_id)
     stack.push_async_callback(kafka_bus.close)
     return kafka_bus
+
+
+def _notifier(settings: Settings, http: httpx.AsyncClient) -> AlarmNotifier:
+    smtp = settings.smtp
+    return HttpSmtpAlarmNotifier(
+        http, AddressGuard(settings.http.allowed()), smtp_host=smtp.host, smtp_port=smtp.port,
+        sender=smtp.sender, smtp_user=smtp.user, smtp_password=smtp.password.get_secret_value(),
+        starttls=smtp.starttls,
+    )  # fmt: skip
 
 
 def _secret_box(settings: Settings) -> FernetSecretBox:

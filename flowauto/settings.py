@@ -10,7 +10,7 @@ import secrets
 import socket
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flowauto.domain.ids import MAX_NODE
@@ -118,6 +118,17 @@ class SecretsSettings(BaseModel):
         return [key.strip() for key in self.keys.split(",") if key.strip()]
 
 
+class SmtpSettings(BaseModel):
+    """Where alarm mails go out."""
+
+    host: str = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = "flowauto@localhost"
+    user: str = ""
+    password: SecretStr = SecretStr("")
+    starttls: bool = False
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FLOWAUTO_",
@@ -136,6 +147,7 @@ class Settings(BaseSettings):
     webhook: WebhookSettings = WebhookSettings()
     kafka: KafkaSettings = KafkaSettings()
     secrets: SecretsSettings = SecretsSettings()
+    smtp: SmtpSettings = SmtpSettings()
     auth: AuthSettings = AuthSettings()
     log: LogSettings = LogSettings()
     engine: EngineSettings = EngineSettings()

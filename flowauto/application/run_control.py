@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flowauto.application.run_change import Plan, change_run, finish_blocked
+from flowauto.application.run_end import RunEndListener, RunEndListeners
 from flowauto.application.run_engine import RunEngine
 from flowauto.application.step_action import callback_digest, callback_expired
 from flowauto.domain.errors import (
@@ -42,13 +43,19 @@ class RunControl:
         self._leases = leases
         self._engine = engine
         self._clock = clock
+        self._listeners = RunEndListeners()
 
     async def cancel(self, caller: Identity, run_id: str) -> Run:
         run = await self._change(caller, run_id, self._canceled)
         await self._leases.revoke(run_id)
         if self._engine is not None:
             self._engine.abort(run_id)
+        self._listeners.tell(run)
         return run
+
+    def listen(self, listener: RunEndListener) -> None:
+        """Adds a listener told about every run canceled here."""
+        self._listeners.add(listener)
 
     async def cancel_many(self, caller: Identity, run_ids: Sequence[str]) -> list[str]:
         """Cancels the caller's non-terminal runs among `run_ids`; returns those canceled."""

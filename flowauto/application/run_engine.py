@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from flowauto.application.run_change import finish_blocked
 from flowauto.application.run_driver import DriverTools, Outcome, Result, RunDriver
-from flowauto.application.run_end import RunEndListener
+from flowauto.application.run_end import RunEndListener, RunEndListeners
 from flowauto.application.run_journal import RunJournal, RunStopped
 from flowauto.application.run_steps import RunSteps
 from flowauto.domain.errors import RunChangedError, TaskStatusConflictError, UnavailableError
@@ -42,11 +42,11 @@ class RunEngine:
         self._loops: list[asyncio.Task[None]] = []
         self._stopping = False
         self._outage = _Outage()
-        self._listeners: list[RunEndListener] = []
+        self._listeners = RunEndListeners()
 
     def listen(self, listener: RunEndListener) -> None:
         """Adds a listener told about every run this worker ends."""
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     @property
     def worker(self) -> str:
@@ -200,8 +200,7 @@ class RunEngine:
         if run.status is RunStatus.BLOCKED:
             self._wake.set()
         if run.terminal:
-            for listener in self._listeners:
-                await listener.run_ended(run)
+            self._listeners.tell(run)
         if not run.terminal or not run.parent_task_id:
             return
         task = await self._runs.get_task(run.parent_task_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowauto.application.alarm_service import AlarmService
 from flowauto.application.combo_service import ComboService
 from flowauto.application.connection_service import ConnectionService
 from flowauto.application.cron_scheduler import CronScheduler
@@ -30,6 +31,7 @@ class Services:
     executors: ExecutorService
     connections: ConnectionService
     combos: ComboService
+    alarms: AlarmService
     webhooks: WebhookService
     step_debug: StepDebugService
     run_control: RunControl

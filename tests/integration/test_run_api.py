@@ -15,6 +15,7 @@ from flowauto.application.services import Services
 from flowauto.bootstrap import build_in_memory
 from flowauto.driven_adapters.http.address_guard import AddressGuard
 from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
+from flowauto.driven_adapters.notify.alarm_notifier import HttpSmtpAlarmNotifier
 from tests.engine import manual, step
 from tests.http_client import API, TokenAuthenticator, as_user, public_client
 from tests.local_http import LocalHttp, local_http_server
@@ -343,3 +344,22 @@ async def test_secrets_reach_the_call_but_never_inputs_outputs_events_or_reasons
     assert local_http.calls["/crm"] == 1
     read = await client.get(f"{API}/connections/{created.json()['id']}", headers=ANN)
     assert secret not in read.text
+
+
+async def test_an_alarm_rule_posts_a_webhook_when_a_run_fails(local_http: LocalHttp) -> None:
+    notifier = HttpSmtpAlarmNotifier(
+        httpx.AsyncClient(), AddressGuard(["127.0.0.1"]), "127.0.0.1", 1, "flowauto@localhost"
+    )
+    services = build_in_memory(authenticator=TokenAuthenticator(), alarm_notifier=notifier)
+    async with public_client(services) as client:
+        dag_id = await create(client, step("2", "@internal/json/parse", text="{broken"))
+        rule = {"dag_ids": [dag_id], "on": ["failed"],
+                "channels": [{"type": "webhook", "target": f"{local_http.url}/alarm"}]}  # fmt: skip
+        created = await client.post(f"{API}/alarm-rules", json=rule, headers=ANN)
+        assert created.status_code == 201, created.text
+        run = await until(client, await start(client, dag_id))
+        async with asyncio.timeout(5):
+            while local_http.calls["/alarm"] == 0:  # noqa: ASYNC110 (another thread counts)
+                await asyncio.sleep(0.02)
+    assert run["status"] == "failed"
+    assert local_http.calls["/alarm"] == 1

@@ -8,6 +8,7 @@ from flowauto.application.services import Services
 from flowauto.driver_adapters.http.app_factory import make_app
 from flowauto.driver_adapters.http.identity import identity_guard
 from flowauto.driver_adapters.http.public.action_controller import ActionController
+from flowauto.driver_adapters.http.public.alarm_controller import AlarmRuleController
 from flowauto.driver_adapters.http.public.combo_controller import ComboController
 from flowauto.driver_adapters.http.public.connection_controller import ConnectionController
 from flowauto.driver_adapters.http.public.dag_controller import DagController
@@ -36,6 +37,7 @@ def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
             ExecutorController,
             ConnectionController,
             ComboController,
+            AlarmRuleController,
         ],
         guard=identity_guard(services.authenticator),
         max_body_bytes=max_body_bytes,
