@@ -20,6 +20,7 @@ from flowauto.application.event_triggers import EventTriggers
 from flowauto.application.executor_actions import ExecutorActions
 from flowauto.application.executor_service import ExecutorService
 from flowauto.application.lifecycle_publisher import LifecyclePublisher
+from flowauto.application.maintenance_service import MaintenanceService
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
 from flowauto.application.run_driver import DriverTools
@@ -49,6 +50,7 @@ from flowauto.driven_adapters.in_memory.event_bus import InMemoryEventBus
 from flowauto.driven_adapters.in_memory.executor_repository import InMemoryExecutorRepository
 from flowauto.driven_adapters.in_memory.lock_manager import InMemoryLockManager
 from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
+from flowauto.driven_adapters.in_memory.switch_repository import InMemorySwitchRepository
 from flowauto.driven_adapters.jsonschema_validator import JsonSchemaValidator
 from flowauto.driven_adapters.kafka.event_bus import KafkaEventBus
 from flowauto.driven_adapters.local_authenticator import LocalAdminAuthenticator
@@ -70,6 +72,7 @@ from flowauto.driven_adapters.sql.executor_repository import SqlExecutorReposito
 from flowauto.driven_adapters.sql.health import SqlHealthCheck
 from flowauto.driven_adapters.sql.migration import migrate
 from flowauto.driven_adapters.sql.run_repository import SqlRunRepository
+from flowauto.driven_adapters.sql.switch_repository import SqlSwitchRepository
 from flowauto.driven_adapters.system_clock import SystemClock
 from flowauto.ports.alarm_notifier import AlarmNotifier
 from flowauto.ports.alarm_rule_repository import AlarmRuleRepository
@@ -88,6 +91,7 @@ from flowauto.ports.http_requester import HttpRequester
 from flowauto.ports.lock_manager import LockManager
 from flowauto.ports.run_lease import RunLeases
 from flowauto.ports.run_repository import RunRepository
+from flowauto.ports.switch_repository import SwitchRepository
 from flowauto.settings import AuthMode, EngineSettings, SchedulerSettings, Settings
 
 
@@ -119,6 +123,7 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             connections=SqlConnectionRepository(sql_engine),
             combos=SqlComboRepository(sql_engine),
             alarm_rules=SqlAlarmRuleRepository(sql_engine),
+            switches=SqlSwitchRepository(sql_engine),
             alarm_notifier=_notifier(settings, http),
             box=_secret_box(settings),
             executor_client=HttpxExecutorClient(http, AddressGuard(settings.http.allowed())),
@@ -155,6 +160,7 @@ def build_in_memory(
         connections=InMemoryConnectionRepository(),
         combos=InMemoryComboRepository(),
         alarm_rules=InMemoryAlarmRuleRepository(),
+        switches=InMemorySwitchRepository(),
         alarm_notifier=alarm_notifier
         or HttpSmtpAlarmNotifier(
             httpx.AsyncClient(), AddressGuard(), "127.0.0.1", 25, "flowauto@localhost"
@@ -198,6 +204,7 @@ def _services(
     combos: ComboRepository,
     alarm_rules: AlarmRuleRepository,
     alarm_notifier: AlarmNotifier,
+    switches: SwitchRepository,
     box: FernetSecretBox,
     executor_client: ExecutorClient,
     public_url: str,
@@ -270,6 +277,7 @@ def _services(
         connections=connection_service,
         combos=combo_service,
         alarms=alarm_service,
+        maintenance=MaintenanceService(repository=switches, clock=clock),
         webhooks=WebhookService(dags=dags, runs=run_service, secrets=webhook_secrets, clock=clock),
         scheduler=cron,
         event_triggers=triggers,

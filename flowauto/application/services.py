@@ -12,6 +12,7 @@ from flowauto.application.dag_service import DagAdminService, DagService
 from flowauto.application.event_triggers import EventTriggers
 from flowauto.application.executor_service import ExecutorService
 from flowauto.application.lifecycle_publisher import LifecyclePublisher
+from flowauto.application.maintenance_service import MaintenanceService
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
 from flowauto.application.run_engine import RunEngine
@@ -32,6 +33,7 @@ class Services:
     connections: ConnectionService
     combos: ComboService
     alarms: AlarmService
+    maintenance: MaintenanceService
     webhooks: WebhookService
     step_debug: StepDebugService
     run_control: RunControl

@@ -256,3 +256,15 @@ class AlarmNotSentError(UnavailableError):
     error answer, the mail server down). Logged by the alarm service, never shown to users."""
 
     code = "unavailable.AlarmNotSent"
+
+
+class MaintenanceOnError(UnavailableError):
+    """The maintenance switch is on: reads work, writes wait."""
+
+    code = "unavailable.Maintenance"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            f"flowauto is in maintenance; writes are refused for now. {message}".strip(),
+            detail={"maintenance": True},
+        )

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Steps may be as large as a whole document (1 MiB): MySQL's TEXT holds only 64 KiB.
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -282,5 +282,16 @@ alarm_rules = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Index("ix_alarm_rules_domain", "biz_domain_id"),
+    mysql_charset="utf8mb4",
+)
+
+switches = Table(
+    "switches",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("is_on", Boolean, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("updated_by", String(128), nullable=False),
     mysql_charset="utf8mb4",
 )

@@ -23,6 +23,7 @@ def make_app(
     handlers: Sequence[ControllerRouterHandler],
     guard: Guard,
     max_body_bytes: int,
+    more_guards: Sequence[Guard] = (),
 ) -> Litestar:
     async def provide_services() -> Services:
         return services
@@ -34,7 +35,7 @@ def make_app(
     return Litestar(
         route_handlers=list(handlers),
         dependencies=dependencies,
-        guards=[guard],
+        guards=[guard, *more_guards],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(title=title, version=flowauto.__version__, path="/schema"),

@@ -9,13 +9,14 @@ from flowauto.driver_adapters.http.app_factory import make_app
 from flowauto.driver_adapters.http.identity import trusted_identity_guard
 from flowauto.driver_adapters.http.private.dag_admin_controller import DagAdminController
 from flowauto.driver_adapters.http.private.health_controller import HealthController
+from flowauto.driver_adapters.http.private.switch_controller import SwitchController
 
 
 def create_private_app(services: Services, *, max_body_bytes: int) -> Litestar:
     return make_app(
         title="flowauto private API",
         services=services,
-        handlers=[HealthController, DagAdminController],
+        handlers=[HealthController, DagAdminController, SwitchController],
         guard=trusted_identity_guard(),
         max_body_bytes=max_body_bytes,
     )

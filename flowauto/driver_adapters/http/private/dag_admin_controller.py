@@ -10,9 +10,8 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from flowauto.domain.dag import DagStatus
 from flowauto.domain.paging import DEFAULT_LIMIT, DagQuery, DagSortKey, SortOrder
-from flowauto.driver_adapters.http.dependencies import Caller, Services
+from flowauto.driver_adapters.http.dependencies import Caller, LimitParam, PageParam, Services
 from flowauto.driver_adapters.http.paths import API_PREFIX
-from flowauto.driver_adapters.http.public.dag_controller import LimitParam, PageParam
 from flowauto.driver_adapters.http.public.dag_schemas import IdsBody, render_history, render_page
 
 

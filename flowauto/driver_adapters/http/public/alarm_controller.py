@@ -6,15 +6,21 @@ admins may change or delete one (see AlarmService).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Response, delete, get, post, put
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from flowauto.domain.alarm import AlarmRuleQuery
-from flowauto.domain.paging import DEFAULT_LIMIT, MAX_LIMIT
-from flowauto.driver_adapters.http.dependencies import Caller, PathStr, Services
+from flowauto.domain.paging import DEFAULT_LIMIT
+from flowauto.driver_adapters.http.dependencies import (
+    Caller,
+    LimitParam,
+    PageParam,
+    PathStr,
+    Services,
+)
 from flowauto.driver_adapters.http.paths import API_PREFIX
 from flowauto.driver_adapters.http.public.alarm_schemas import (
     AlarmRuleCreateBody,
@@ -23,9 +29,6 @@ from flowauto.driver_adapters.http.public.alarm_schemas import (
     render_page,
 )
 from flowauto.driver_adapters.http.public.dag_schemas import CreatedId
-
-PageParam = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="0-based page")]
-LimitParam = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 
 
 class AlarmRuleController(Controller):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Litestar
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
 
 from flowauto.application.services import Services
 from flowauto.driver_adapters.http.app_factory import make_app
@@ -40,5 +45,19 @@ def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
             AlarmRuleController,
         ],
         guard=identity_guard(services.authenticator),
+        more_guards=[maintenance_guard(services)],
         max_body_bytes=max_body_bytes,
     )
+
+
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def maintenance_guard(services: Services) -> Guard:
+    """While the maintenance switch is on, public writes answer 503 (reads still work)."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") in _WRITES:
+            await services.maintenance.check_write()
+
+    return guard

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Response, delete, get, post, put
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from flowauto.domain.dag import DagStatus
-from flowauto.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, DagQuery, DagSortKey, SortOrder
-from flowauto.driver_adapters.http.dependencies import Caller, PathStr, Services
+from flowauto.domain.paging import DEFAULT_LIMIT, DagQuery, DagSortKey, SortOrder
+from flowauto.driver_adapters.http.dependencies import (
+    Caller,
+    LimitParam,
+    PageParam,
+    PathStr,
+    Services,
+)
 from flowauto.driver_adapters.http.paths import API_PREFIX
 from flowauto.driver_adapters.http.public.dag_schemas import (
     BatchGetBody,
@@ -25,9 +31,6 @@ from flowauto.driver_adapters.http.public.dag_schemas import (
     render_summary,
     render_version,
 )
-
-PageParam = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="0-based page")]
-LimitParam = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 
 
 class DagController(Controller):

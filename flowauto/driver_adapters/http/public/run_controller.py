@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post, put
-from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
@@ -16,7 +16,13 @@ from flowauto.domain.errors import FieldInvalidError
 from flowauto.domain.identity import Identity
 from flowauto.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, RunQuery, RunSortKey, SortOrder
 from flowauto.domain.run import Run, RunStatus, TaskStatus
-from flowauto.driver_adapters.http.dependencies import Caller, PathStr, Services
+from flowauto.driver_adapters.http.dependencies import (
+    Caller,
+    LimitParam,
+    PageParam,
+    PathStr,
+    Services,
+)
 from flowauto.driver_adapters.http.paths import API_PREFIX
 from flowauto.driver_adapters.http.public.dag_schemas import CreatedId
 from flowauto.driver_adapters.http.public.run_schemas import (
@@ -33,8 +39,6 @@ from flowauto.driver_adapters.http.public.run_schemas import (
     render_task,
 )
 
-PageParam = Annotated[int, QueryParameter(ge=0, le=1_000_000, description="0-based page")]
-LimitParam = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=200)]
 LastEventId = Annotated[str | None, HeaderParameter(name="Last-Event-ID")]
 CallbackAuthorization = Annotated[str | None, HeaderParameter(name="Authorization")]

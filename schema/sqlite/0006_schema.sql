@@ -1,45 +1,45 @@
--- flowauto schema version 5 (mysql)
+-- flowauto schema version 6 (sqlite)
 
 CREATE TABLE alarm_rules (
 	id VARCHAR(20) NOT NULL, 
 	biz_domain_id VARCHAR(64) NOT NULL, 
 	name VARCHAR(255) NOT NULL, 
-	dag_ids LONGTEXT NOT NULL, 
+	dag_ids TEXT NOT NULL, 
 	on_events TEXT NOT NULL, 
-	channels LONGTEXT NOT NULL, 
+	channels TEXT NOT NULL, 
 	userid VARCHAR(128) NOT NULL, 
 	created_at BIGINT NOT NULL, 
 	updated_at BIGINT NOT NULL, 
 	PRIMARY KEY (id)
-)CHARSET=utf8mb4;
+);
 
 CREATE INDEX ix_alarm_rules_domain ON alarm_rules (biz_domain_id);
 
 CREATE TABLE combo_operators (
 	id VARCHAR(20) NOT NULL, 
 	biz_domain_id VARCHAR(64) NOT NULL, 
-	`key` VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, 
+	"key" VARCHAR(64) NOT NULL, 
 	name VARCHAR(255) NOT NULL, 
 	dag_id VARCHAR(20) NOT NULL, 
-	inputs LONGTEXT NOT NULL, 
-	outputs LONGTEXT NOT NULL, 
+	inputs TEXT NOT NULL, 
+	outputs TEXT NOT NULL, 
 	userid VARCHAR(128) NOT NULL, 
 	created_at BIGINT NOT NULL, 
 	PRIMARY KEY (id), 
-	CONSTRAINT uq_combo_operators_key UNIQUE (biz_domain_id, `key`)
-)CHARSET=utf8mb4;
+	CONSTRAINT uq_combo_operators_key UNIQUE (biz_domain_id, "key")
+);
 
 CREATE TABLE connection_secrets (
 	connection_id VARCHAR(20) NOT NULL, 
-	`key` VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, 
+	"key" VARCHAR(128) NOT NULL, 
 	value TEXT NOT NULL, 
-	PRIMARY KEY (connection_id, `key`)
-)CHARSET=utf8mb4;
+	PRIMARY KEY (connection_id, "key")
+);
 
 CREATE TABLE connections (
 	id VARCHAR(20) NOT NULL, 
 	biz_domain_id VARCHAR(64) NOT NULL, 
-	name VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, 
+	name VARCHAR(128) NOT NULL, 
 	type VARCHAR(16) NOT NULL, 
 	config TEXT NOT NULL, 
 	userid VARCHAR(128) NOT NULL, 
@@ -48,13 +48,13 @@ CREATE TABLE connections (
 	revision INTEGER NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_connections_name UNIQUE (biz_domain_id, name)
-)CHARSET=utf8mb4;
+);
 
 CREATE TABLE dag_accessors (
 	dag_id VARCHAR(20) NOT NULL, 
 	type VARCHAR(16) NOT NULL, 
 	accessor_id VARCHAR(128) NOT NULL
-)CHARSET=utf8mb4;
+);
 
 CREATE INDEX ix_dag_accessors_dag ON dag_accessors (dag_id);
 
@@ -65,12 +65,12 @@ CREATE TABLE dag_versions (
 	dag_id VARCHAR(20) NOT NULL, 
 	biz_domain_id VARCHAR(64) NOT NULL, 
 	version VARCHAR(40) NOT NULL, 
-	steps LONGTEXT NOT NULL, 
+	steps TEXT NOT NULL, 
 	change_log TEXT NOT NULL, 
 	userid VARCHAR(128) NOT NULL, 
 	created_at BIGINT NOT NULL, 
 	PRIMARY KEY (version_id)
-)CHARSET=utf8mb4;
+);
 
 CREATE INDEX ix_dag_versions_dag ON dag_versions (dag_id, created_at);
 
@@ -78,17 +78,17 @@ CREATE TABLE dags (
 	id VARCHAR(20) NOT NULL, 
 	biz_domain_id VARCHAR(64) NOT NULL, 
 	userid VARCHAR(128) NOT NULL, 
-	title VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, 
-	live_title VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin, 
+	title VARCHAR(128) NOT NULL, 
+	live_title VARCHAR(128), 
 	description VARCHAR(300) NOT NULL, 
 	status VARCHAR(16) NOT NULL, 
 	type VARCHAR(64) NOT NULL, 
-	`trigger` VARCHAR(128) NOT NULL, 
-	steps LONGTEXT NOT NULL, 
-	vars LONGTEXT NOT NULL, 
-	accessors LONGTEXT NOT NULL, 
+	"trigger" VARCHAR(128) NOT NULL, 
+	steps TEXT NOT NULL, 
+	vars TEXT NOT NULL, 
+	accessors TEXT NOT NULL, 
 	emails TEXT NOT NULL, 
-	published BOOL NOT NULL, 
+	published BOOLEAN NOT NULL, 
 	version_id VARCHAR(20) NOT NULL, 
 	version VARCHAR(40) NOT NULL, 
 	change_log TEXT NOT NULL, 
@@ -99,7 +99,7 @@ CREATE TABLE dags (
 	deleted_at BIGINT, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_dags_live_title UNIQUE (biz_domain_id, live_title)
-)CHARSET=utf8mb4;
+);
 
 CREATE INDEX ix_dags_domain_created ON dags (biz_domain_id, deleted_at, created_at);
 
@@ -110,32 +110,32 @@ CREATE INDEX ix_dags_domain_updated ON dags (biz_domain_id, deleted_at, updated_
 CREATE TABLE executors (
 	id VARCHAR(20) NOT NULL, 
 	biz_domain_id VARCHAR(64) NOT NULL, 
-	`key` VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, 
+	"key" VARCHAR(64) NOT NULL, 
 	name VARCHAR(255) NOT NULL, 
 	description TEXT NOT NULL, 
 	base_url VARCHAR(1024) NOT NULL, 
 	auth_type VARCHAR(16) NOT NULL, 
 	auth_secret TEXT NOT NULL, 
-	accessors LONGTEXT NOT NULL, 
+	accessors TEXT NOT NULL, 
 	status VARCHAR(16) NOT NULL, 
 	userid VARCHAR(128) NOT NULL, 
-	actions LONGTEXT NOT NULL, 
+	actions TEXT NOT NULL, 
 	created_at BIGINT NOT NULL, 
 	updated_at BIGINT NOT NULL, 
 	revision INTEGER NOT NULL, 
 	PRIMARY KEY (id), 
-	CONSTRAINT uq_executors_key UNIQUE (biz_domain_id, `key`)
-)CHARSET=utf8mb4;
+	CONSTRAINT uq_executors_key UNIQUE (biz_domain_id, "key")
+);
 
 CREATE TABLE run_events (
 	run_id VARCHAR(20) NOT NULL, 
 	seq INTEGER NOT NULL, 
 	type VARCHAR(32) NOT NULL, 
-	data LONGTEXT NOT NULL, 
+	data TEXT NOT NULL, 
 	at_ms BIGINT NOT NULL, 
 	published_at_ms BIGINT, 
 	PRIMARY KEY (run_id, seq)
-)CHARSET=utf8mb4;
+);
 
 CREATE INDEX ix_run_events_waiting ON run_events (published_at_ms, at_ms);
 
@@ -148,8 +148,8 @@ CREATE TABLE run_tasks (
 	title VARCHAR(255) NOT NULL, 
 	status VARCHAR(16) NOT NULL, 
 	attempt INTEGER NOT NULL, 
-	inputs LONGTEXT NOT NULL, 
-	outputs LONGTEXT NOT NULL, 
+	inputs TEXT NOT NULL, 
+	outputs TEXT NOT NULL, 
 	reason TEXT NOT NULL, 
 	started_at BIGINT, 
 	started_ms BIGINT, 
@@ -160,19 +160,19 @@ CREATE TABLE run_tasks (
 	callback_digest VARCHAR(64) NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_run_tasks_key UNIQUE (run_id, task_key)
-)CHARSET=utf8mb4;
+);
 
 CREATE TABLE runs (
 	id VARCHAR(20) NOT NULL, 
 	dag_id VARCHAR(20) NOT NULL, 
 	version_id VARCHAR(20) NOT NULL, 
 	version VARCHAR(40) NOT NULL, 
-	name VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, 
-	`trigger` VARCHAR(16) NOT NULL, 
+	name VARCHAR(128) NOT NULL, 
+	"trigger" VARCHAR(16) NOT NULL, 
 	status VARCHAR(16) NOT NULL, 
 	reason TEXT NOT NULL, 
-	vars LONGTEXT NOT NULL, 
-	inputs LONGTEXT NOT NULL, 
+	vars TEXT NOT NULL, 
+	inputs TEXT NOT NULL, 
 	userid VARCHAR(128) NOT NULL, 
 	biz_domain_id VARCHAR(64) NOT NULL, 
 	created_at BIGINT NOT NULL, 
@@ -184,8 +184,8 @@ CREATE TABLE runs (
 	parent_task_id VARCHAR(20), 
 	paused_from VARCHAR(16), 
 	wake_at_ms BIGINT, 
-	debug BOOL NOT NULL, 
-	debug_steps LONGTEXT, 
+	debug BOOLEAN NOT NULL, 
+	debug_steps TEXT, 
 	event_seq INTEGER NOT NULL, 
 	owner VARCHAR(128) NOT NULL, 
 	lease_until_ms BIGINT NOT NULL, 
@@ -193,7 +193,7 @@ CREATE TABLE runs (
 	idempotency_key VARCHAR(255), 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_runs_idempotency_key UNIQUE (idempotency_key)
-)CHARSET=utf8mb4;
+);
 
 CREATE INDEX ix_runs_dag_status ON runs (dag_id, status);
 
@@ -209,4 +209,13 @@ CREATE TABLE schema_version (
 	version INTEGER NOT NULL, 
 	applied_at BIGINT NOT NULL, 
 	PRIMARY KEY (version)
+);
+
+CREATE TABLE switches (
+	name VARCHAR(64) NOT NULL, 
+	is_on BOOLEAN NOT NULL, 
+	message TEXT NOT NULL, 
+	updated_at BIGINT NOT NULL, 
+	updated_by VARCHAR(128) NOT NULL, 
+	PRIMARY KEY (name)
 );

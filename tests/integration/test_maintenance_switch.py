@@ -1,0 +1,29 @@
+"""The maintenance switch: while on, public writes answer 503 and reads still work."""
+
+from __future__ import annotations
+
+from flowauto.bootstrap import build_in_memory
+from tests.documents import dag_document
+from tests.http_client import API, TokenAuthenticator, as_user, private_client, public_client
+
+ANN = as_user("ann")
+OPERATOR = {"X-User-Id": "operator"}
+
+
+async def test_writes_wait_while_the_switch_is_on() -> None:
+    services = build_in_memory(authenticator=TokenAuthenticator())
+    async with public_client(services) as public, private_client(services) as private:
+        assert (await private.get("/admin/switch", headers=OPERATOR)).json()["maintenance"] is False
+        on = {"maintenance": True, "message": "Upgrading until 10:00"}
+        flipped = await private.put("/admin/switch", headers=OPERATOR, json=on)
+        assert flipped.json()["updated_by"] == "operator"
+        refused = await public.post(f"{API}/dags", json=dag_document(), headers=ANN)
+        assert refused.status_code == 503
+        assert refused.json()["code"] == "unavailable.Maintenance"
+        assert "Upgrading until 10:00" in refused.json()["message"]
+        assert (await public.get(f"{API}/dags", headers=ANN)).status_code == 200
+        await private.put("/admin/switch", headers=OPERATOR, json={"maintenance": False})
+        accepted = await public.post(f"{API}/dags", json=dag_document(), headers=ANN)
+        assert accepted.status_code == 201
+        bad = await private.put("/admin/switch", headers=OPERATOR, json={"maintenance": "yes"})
+        assert bad.status_code == 400
