@@ -35,6 +35,7 @@ from flowauto.application.webhook_service import WebhookService
 from flowauto.domain.identity import Identity
 from flowauto.domain.ids import IdGenerator
 from flowauto.domain.operator_catalog import OperatorCatalog, OperatorSpec
+from flowauto.domain.rate_limit import RateLimiter
 from flowauto.domain.webhook import WebhookSecrets
 from flowauto.driven_adapters.crypto.fernet_secret_box import FernetSecretBox
 from flowauto.driven_adapters.http.address_guard import AddressGuard
@@ -124,6 +125,7 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             combos=SqlComboRepository(sql_engine),
             alarm_rules=SqlAlarmRuleRepository(sql_engine),
             switches=SqlSwitchRepository(sql_engine),
+            rate_limiter=_rate_limiter(settings),
             alarm_notifier=_notifier(settings, http),
             box=_secret_box(settings),
             executor_client=HttpxExecutorClient(http, AddressGuard(settings.http.allowed())),
@@ -142,6 +144,7 @@ def build_in_memory(
     executor_client: ExecutorClient | None = None,
     public_url: str = "http://testserver.local",
     alarm_notifier: AlarmNotifier | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> Services:
     """The same services wired to fakes: for unit tests and quick experiments. The engine is
     not started: runs are driven by the fast path (`kick`); start it for timers."""
@@ -161,6 +164,7 @@ def build_in_memory(
         combos=InMemoryComboRepository(),
         alarm_rules=InMemoryAlarmRuleRepository(),
         switches=InMemorySwitchRepository(),
+        rate_limiter=rate_limiter,
         alarm_notifier=alarm_notifier
         or HttpSmtpAlarmNotifier(
             httpx.AsyncClient(), AddressGuard(), "127.0.0.1", 25, "flowauto@localhost"
@@ -205,6 +209,7 @@ def _services(
     alarm_rules: AlarmRuleRepository,
     alarm_notifier: AlarmNotifier,
     switches: SwitchRepository,
+    rate_limiter: RateLimiter | None,
     box: FernetSecretBox,
     executor_client: ExecutorClient,
     public_url: str,
@@ -278,6 +283,7 @@ def _services(
         combos=combo_service,
         alarms=alarm_service,
         maintenance=MaintenanceService(repository=switches, clock=clock),
+        rate_limiter=rate_limiter,
         webhooks=WebhookService(dags=dags, runs=run_service, secrets=webhook_secrets, clock=clock),
         scheduler=cron,
         event_triggers=triggers,
@@ -350,6 +356,11 @@ async def _open_bus(stack: AsyncExitStack, settings: Settings) -> EventBus:
     kafka_bus = KafkaEventBus(bootstrap_servers=kafka.bootstrap_servers, client_id=client_id)
     stack.push_async_callback(kafka_bus.close)
     return kafka_bus
+
+
+def _rate_limiter(settings: Settings) -> RateLimiter | None:
+    limit = settings.rate_limit
+    return RateLimiter(limit.per_minute, limit.burst) if limit.per_minute else None
 
 
 def _notifier(settings: Settings, http: httpx.AsyncClient) -> AlarmNotifier:

@@ -129,6 +129,14 @@ class SmtpSettings(BaseModel):
     starttls: bool = False
 
 
+class RateLimitSettings(BaseModel):
+    """Per-user public API budget: `per_minute` requests a minute (0: no limit), bursts up
+    to `burst`."""
+
+    per_minute: int = Field(default=0, ge=0)
+    burst: int = Field(default=60, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FLOWAUTO_",
@@ -148,6 +156,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     secrets: SecretsSettings = SecretsSettings()
     smtp: SmtpSettings = SmtpSettings()
+    rate_limit: RateLimitSettings = RateLimitSettings()
     auth: AuthSettings = AuthSettings()
     log: LogSettings = LogSettings()
     engine: EngineSettings = EngineSettings()

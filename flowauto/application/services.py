@@ -19,6 +19,7 @@ from flowauto.application.run_engine import RunEngine
 from flowauto.application.run_service import RunService
 from flowauto.application.step_debug import StepDebugService
 from flowauto.application.webhook_service import WebhookService
+from flowauto.domain.rate_limit import RateLimiter
 from flowauto.ports.authenticator import Authenticator
 
 
@@ -34,6 +35,8 @@ class Services:
     combos: ComboService
     alarms: AlarmService
     maintenance: MaintenanceService
+    rate_limiter: RateLimiter | None
+    """None: no per-user limit."""
     webhooks: WebhookService
     step_debug: StepDebugService
     run_control: RunControl

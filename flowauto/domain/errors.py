@@ -268,3 +268,16 @@ class MaintenanceOnError(UnavailableError):
             f"flowauto is in maintenance; writes are refused for now. {message}".strip(),
             detail={"maintenance": True},
         )
+
+
+class RateLimitedError(DomainError):
+    """The caller sent more requests than its share; `retry_after_s` says when to come back."""
+
+    code = "ratelimit.TooManyRequests"
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(
+            f"too many requests; try again in {retry_after_s} s",
+            detail={"retry_after_s": retry_after_s},
+        )
+        self.retry_after_s = retry_after_s

@@ -21,6 +21,7 @@ from flowauto.domain.errors import (
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
+    RateLimitedError,
     SemanticError,
     TooLargeError,
     UnauthenticatedError,
@@ -37,6 +38,7 @@ STATUS_BY_CATEGORY: tuple[tuple[type[DomainError], int], ...] = (
     (ConflictError, 409),
     (TooLargeError, 413),
     (SemanticError, 422),
+    (RateLimitedError, 429),
     (UnavailableError, 503),
 )
 
@@ -77,7 +79,10 @@ def _domain_error(_: Request[Any, Any, Any], error: Exception) -> Response[dict[
     status = status_of(error)
     if status == 500:
         return _unexpected(_, error)
-    return error_response(status, error.code, error.message, error.detail)
+    response = error_response(status, error.code, error.message, error.detail)
+    if isinstance(error, RateLimitedError):
+        response.headers["Retry-After"] = str(error.retry_after_s)
+    return response
 
 
 def _validation_error(_: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar import Litestar
@@ -10,6 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
 from flowauto.application.services import Services
+from flowauto.domain.identity import Identity
 from flowauto.driver_adapters.http.app_factory import make_app
 from flowauto.driver_adapters.http.identity import identity_guard
 from flowauto.driver_adapters.http.public.action_controller import ActionController
@@ -45,7 +47,7 @@ def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
             AlarmRuleController,
         ],
         guard=identity_guard(services.authenticator),
-        more_guards=[maintenance_guard(services)],
+        more_guards=[rate_limit_guard(services), maintenance_guard(services)],
         max_body_bytes=max_body_bytes,
     )
 
@@ -59,5 +61,18 @@ def maintenance_guard(services: Services) -> Guard:
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if connection.scope.get("method") in _WRITES:
             await services.maintenance.check_write()
+
+    return guard
+
+
+def rate_limit_guard(services: Services) -> Guard:
+    """Spends one request of the caller's budget (after the identity guard found the caller);
+    anonymous routes prove themselves otherwise and are not counted."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        limiter = services.rate_limiter
+        identity = getattr(connection.state, "identity", None)
+        if limiter is not None and isinstance(identity, Identity):
+            limiter.take(f"{identity.biz_domain}/{identity.user_id}", time.monotonic_ns() // 10**6)
 
     return guard
