@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagRepository
 from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
@@ -40,3 +42,22 @@ def run_store(request: pytest.FixtureRequest) -> RunStore:
         return InMemoryRunRepository()
     store: RunStore = request.getfixturevalue(f"{request.param}_run_store")
     return store
+
+
+SQL_STORE_BACKENDS = ["memory", "sqlite", "mariadb"]
+"""Ports kept only in the SQL store: the fake and both SQL dialects."""
+
+T = TypeVar("T")
+
+
+def sql_store_backend(
+    request: pytest.FixtureRequest,
+    in_memory: Callable[[], T],
+    on_engine: Callable[[AsyncEngine], T],
+) -> T:
+    """The fake for `memory`, else the SQL adapter on that backend's fresh engine. Sync on
+    purpose: pytest-asyncio sets up the backends' async fixtures from here."""
+    if request.param == "memory":
+        return in_memory()
+    engine: AsyncEngine = request.getfixturevalue(f"{request.param}_engine")
+    return on_engine(engine)

@@ -7,7 +7,6 @@ import itertools
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flowauto.domain.alarm import AlarmEvent, AlarmRule, AlarmRuleQuery, Channel, ChannelType
 from flowauto.domain.errors import ConflictError
@@ -16,17 +15,14 @@ from flowauto.driven_adapters.in_memory.alarm_rule_repository import (
 )
 from flowauto.driven_adapters.sql.alarm_rule_repository import SqlAlarmRuleRepository
 from flowauto.ports.alarm_rule_repository import AlarmRuleRepository
+from tests.contract.conftest import SQL_STORE_BACKENDS, sql_store_backend
 
 _ids = itertools.count(3_000_000_000_000_000_000)
 
 
-@pytest.fixture(params=["memory", "sqlite", "mariadb"])
+@pytest.fixture(params=SQL_STORE_BACKENDS)
 def alarm_rule_repository(request: pytest.FixtureRequest) -> AlarmRuleRepository:
-    # Sync on purpose: pytest-asyncio sets up the backends' async fixtures from here.
-    if request.param == "memory":
-        return InMemoryAlarmRuleRepository()
-    engine: AsyncEngine = request.getfixturevalue(f"{request.param}_engine")
-    return SqlAlarmRuleRepository(engine)
+    return sql_store_backend(request, InMemoryAlarmRuleRepository, SqlAlarmRuleRepository)
 
 
 def make_rule(**overrides: Any) -> AlarmRule:

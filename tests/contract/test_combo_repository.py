@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flowauto.domain.combo import ComboOperator
 from flowauto.domain.errors import ComboKeyTakenError
@@ -11,14 +10,12 @@ from flowauto.driven_adapters.in_memory.combo_repository import InMemoryComboRep
 from flowauto.driven_adapters.sql.combo_repository import SqlComboRepository
 from flowauto.ports.combo_repository import ComboRepository
 from tests.builders import next_id
+from tests.contract.conftest import SQL_STORE_BACKENDS, sql_store_backend
 
 
-@pytest.fixture(params=["memory", "sqlite", "mariadb"])
+@pytest.fixture(params=SQL_STORE_BACKENDS)
 def combo_repository(request: pytest.FixtureRequest) -> ComboRepository:
-    if request.param == "memory":
-        return InMemoryComboRepository()
-    engine: AsyncEngine = request.getfixturevalue(f"{request.param}_engine")
-    return SqlComboRepository(engine)
+    return sql_store_backend(request, InMemoryComboRepository, SqlComboRepository)
 
 
 def make_combo(key: str, biz_domain_id: str = "default") -> ComboOperator:

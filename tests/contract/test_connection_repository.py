@@ -8,7 +8,6 @@ import itertools
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flowauto.domain.connection import Connection, ConnectionQuery, ConnectionType
 from flowauto.domain.errors import (
@@ -21,17 +20,14 @@ from flowauto.driven_adapters.in_memory.connection_repository import (
 )
 from flowauto.driven_adapters.sql.connection_repository import SqlConnectionRepository
 from flowauto.ports.connection_repository import ConnectionRepository
+from tests.contract.conftest import SQL_STORE_BACKENDS, sql_store_backend
 
 _ids = itertools.count(2_000_000_000_000_000_000)
 
 
-@pytest.fixture(params=["memory", "sqlite", "mariadb"])
+@pytest.fixture(params=SQL_STORE_BACKENDS)
 def connection_repository(request: pytest.FixtureRequest) -> ConnectionRepository:
-    # Sync on purpose: pytest-asyncio sets up the backends' async fixtures from here.
-    if request.param == "memory":
-        return InMemoryConnectionRepository()
-    engine: AsyncEngine = request.getfixturevalue(f"{request.param}_engine")
-    return SqlConnectionRepository(engine)
+    return sql_store_backend(request, InMemoryConnectionRepository, SqlConnectionRepository)
 
 
 def make_connection(**overrides: Any) -> Connection:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flowauto.domain.dag import Accessor, AccessorType
 from flowauto.domain.errors import ConflictError, ExecutorKeyTakenError
@@ -14,14 +13,12 @@ from flowauto.driven_adapters.in_memory.executor_repository import InMemoryExecu
 from flowauto.driven_adapters.sql.executor_repository import SqlExecutorRepository
 from flowauto.ports.executor_repository import ExecutorRepository
 from tests.builders import next_id
+from tests.contract.conftest import SQL_STORE_BACKENDS, sql_store_backend
 
 
-@pytest.fixture(params=["memory", "sqlite", "mariadb"])
+@pytest.fixture(params=SQL_STORE_BACKENDS)
 def executor_repository(request: pytest.FixtureRequest) -> ExecutorRepository:
-    if request.param == "memory":
-        return InMemoryExecutorRepository()
-    engine: AsyncEngine = request.getfixturevalue(f"{request.param}_engine")
-    return SqlExecutorRepository(engine)
+    return sql_store_backend(request, InMemoryExecutorRepository, SqlExecutorRepository)
 
 
 def make_executor(key: str = "echo", **overrides: object) -> Executor:
