@@ -377,22 +377,22 @@ def _secret_box(settings: Settings) -> FernetSecretBox:
     keys = settings.secrets.key_list()
     if keys:
         return FernetSecretBox.from_settings(keys)
-    path = settings.data_dir / "secrets.key"
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(Fernet.generate_key())
-        path.chmod(0o600)
-    return FernetSecretBox([path.read_bytes().strip()])
+    return FernetSecretBox([_kept_key(settings, "secrets.key", Fernet.generate_key).strip()])
 
 
 def _webhook_key(settings: Settings) -> bytes:
     """The configured key, or one made once and kept in the data directory."""
     if settings.webhook.key:
         return settings.webhook.key.encode()
-    path = settings.data_dir / "webhook.key"
+    return _kept_key(settings, "webhook.key", lambda: secrets.token_bytes(32))
+
+
+def _kept_key(settings: Settings, name: str, make: Callable[[], bytes]) -> bytes:
+    """A key made once and kept in the data directory (readable by this user only)."""
+    path = settings.data_dir / name
     if not path.exists():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(secrets.token_bytes(32))
+        path.write_bytes(make())
         path.chmod(0o600)
     return path.read_bytes()
 

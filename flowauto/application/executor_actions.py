@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowauto.application.executor_service import ExecutorService
+from flowauto.application.step_action import gist
 from flowauto.domain.dag import DagStatus
 from flowauto.domain.executor import Action, AuthType, Executor, split_operator
 from flowauto.domain.step_failure import StepFailure
@@ -41,7 +42,7 @@ class ExecutorActions(CustomActions):
         if action.mode.value == "async" and reply.status == 202:
             return None
         if reply.status >= 400:
-            raise StepFailure(f"{operator} answered {reply.status}: {_gist(reply.body)}")
+            raise StepFailure(f"{operator} answered {reply.status}: {gist(reply.body)}")
         if not isinstance(reply.body, Mapping):
             raise StepFailure(f"{operator} answered outputs that are not an object")
         return dict(reply.body)
@@ -75,8 +76,3 @@ class ExecutorActions(CustomActions):
             timeout_ms=action.timeout_ms,
             hmac_secret=secret if executor.auth_type is AuthType.HMAC else "",
         )  # fmt: skip
-
-
-def _gist(body: Any, limit: int = 200) -> str:
-    text = body if isinstance(body, str) else repr(body)
-    return text[:limit]

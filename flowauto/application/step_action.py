@@ -163,7 +163,7 @@ class StepActions:
         # retried by its policy) unless the DAG asks to look at it itself.
         if reply.status >= 400 and parameters.get("allow_error_status") is not True:
             raise StepFailure(
-                f"{call.method} {call.url} answered {reply.status}: {_gist(reply.body)}"
+                f"{call.method} {call.url} answered {reply.status}: {gist(reply.body)}"
             )
         return {"status": reply.status, "headers": dict(reply.headers), "body": reply.body}
 
@@ -200,7 +200,8 @@ def _names(value: object) -> tuple[str, ...]:
     raise StepFailure("py3: output_params must be a list of names")
 
 
-def _gist(body: Any, limit: int = 200) -> str:
+def gist(body: Any, limit: int = 200) -> str:
+    """The start of an answer's body, for a failure reason."""
     text = body if isinstance(body, str) else repr(body)
     return text[:limit] + ("…" if len(text) > limit else "")
 
