@@ -9,9 +9,11 @@ from typing import Protocol
 
 import httpx
 from cryptography.fernet import Fernet
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flowauto.application.alarm_service import AlarmService, dag_emails_of
+from flowauto.application.audit_service import AuditService
 from flowauto.application.combo_service import ComboService
 from flowauto.application.connection_service import ConnectionService
 from flowauto.application.cron_scheduler import CronScheduler
@@ -41,7 +43,9 @@ from flowauto.driven_adapters.crypto.fernet_secret_box import FernetSecretBox
 from flowauto.driven_adapters.http.address_guard import AddressGuard
 from flowauto.driven_adapters.http.httpx_executor_client import HttpxExecutorClient
 from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
+from flowauto.driven_adapters.hydra.authenticator import HydraAuthenticator
 from flowauto.driven_adapters.in_memory.alarm_rule_repository import InMemoryAlarmRuleRepository
+from flowauto.driven_adapters.in_memory.audit_log import InMemoryAuditLog
 from flowauto.driven_adapters.in_memory.combo_repository import InMemoryComboRepository
 from flowauto.driven_adapters.in_memory.connection_repository import (
     InMemoryConnectionRepository,
@@ -52,6 +56,7 @@ from flowauto.driven_adapters.in_memory.executor_repository import InMemoryExecu
 from flowauto.driven_adapters.in_memory.lock_manager import InMemoryLockManager
 from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
 from flowauto.driven_adapters.in_memory.switch_repository import InMemorySwitchRepository
+from flowauto.driven_adapters.in_memory.token_cache import InMemoryTokenCache
 from flowauto.driven_adapters.jsonschema_validator import JsonSchemaValidator
 from flowauto.driven_adapters.kafka.event_bus import KafkaEventBus
 from flowauto.driven_adapters.local_authenticator import LocalAdminAuthenticator
@@ -63,8 +68,10 @@ from flowauto.driven_adapters.notify.alarm_notifier import HttpSmtpAlarmNotifier
 from flowauto.driven_adapters.py3.subprocess_code_runner import SubprocessCodeRunner
 from flowauto.driven_adapters.redis.health import RedisHealthCheck
 from flowauto.driven_adapters.redis.lock_manager import RedisLockManager, create_redis_client
+from flowauto.driven_adapters.redis.token_cache import RedisTokenCache
 from flowauto.driven_adapters.schedule.apscheduler_calendar import ApschedulerCronCalendar
 from flowauto.driven_adapters.sql.alarm_rule_repository import SqlAlarmRuleRepository
+from flowauto.driven_adapters.sql.audit_log import SqlAuditLog
 from flowauto.driven_adapters.sql.combo_repository import SqlComboRepository
 from flowauto.driven_adapters.sql.connection_repository import SqlConnectionRepository
 from flowauto.driven_adapters.sql.dag_repository import SqlDagRepository
@@ -77,6 +84,7 @@ from flowauto.driven_adapters.sql.switch_repository import SqlSwitchRepository
 from flowauto.driven_adapters.system_clock import SystemClock
 from flowauto.ports.alarm_notifier import AlarmNotifier
 from flowauto.ports.alarm_rule_repository import AlarmRuleRepository
+from flowauto.ports.audit_log import AuditLog
 from flowauto.ports.authenticator import Authenticator
 from flowauto.ports.code_runner import CodeRunner
 from flowauto.ports.combo_repository import ComboRepository
@@ -105,13 +113,14 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
         checks.append(SqlHealthCheck("sql", sql_engine))
         dags, runs = await _open_document_stores(stack, settings, sql_engine, checks)
         http = await stack.enter_async_context(httpx.AsyncClient())
-        locks = await _open_locks(stack, settings, checks)
+        redis = await _open_redis(stack, settings, checks)
+        locks = RedisLockManager(redis) if redis is not None else InMemoryLockManager()
         bus = await _open_bus(stack, settings)
         roles = set(settings.server.roles.split(","))
-        yield _services(
+        services = _services(
             dags=dags,
             runs=runs,
-            authenticator=_authenticator(settings),
+            authenticator=await _authenticator(stack, settings, redis),
             checks=checks,
             node_id=settings.node_id,
             http=HttpxHttpRequester(http, AddressGuard(settings.http.allowed())),
@@ -132,7 +141,11 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             public_url=settings.server.callback_base(),
             bus=bus,
             publish_lifecycle=bool(settings.kafka.bootstrap_servers),
+            audit_log=SqlAuditLog(sql_engine),
         )
+        # Entries still buffered are written before the SQL engine closes (stack order).
+        stack.push_async_callback(services.audit.close)
+        yield services
 
 
 def build_in_memory(
@@ -175,6 +188,7 @@ def build_in_memory(
         public_url=public_url,
         bus=bus or InMemoryEventBus(),
         publish_lifecycle=False,
+        audit_log=InMemoryAuditLog(),
         code=code,
         custom=custom,
     )
@@ -213,6 +227,7 @@ def _services(
     box: FernetSecretBox,
     executor_client: ExecutorClient,
     public_url: str,
+    audit_log: AuditLog,
     code: CodeRunner | None = None,
     custom: tuple[CustomActions, list[OperatorSpec]] | None = None,
 ) -> Services:
@@ -250,7 +265,7 @@ def _services(
             poll_ms=engine.poll_ms, capacity=engine.capacity,
         )  # fmt: skip
     # After the engine exists: run control kicks and aborts the engine's drivers.
-    run_control = RunControl(runs=runs, leases=runs, engine=run_engine, clock=clock)
+    run_control = RunControl(runs=runs, leases=runs, dags=dags, engine=run_engine, clock=clock)
     run_control.listen(alarm_service)
     if run_engine is not None:
         run_engine.listen(alarm_service)
@@ -283,6 +298,7 @@ def _services(
         combos=combo_service,
         alarms=alarm_service,
         maintenance=MaintenanceService(repository=switches, clock=clock),
+        audit=AuditService(log=audit_log, clock=clock),
         rate_limiter=rate_limiter,
         webhooks=WebhookService(dags=dags, runs=run_service, secrets=webhook_secrets, clock=clock),
         scheduler=cron,
@@ -334,16 +350,16 @@ def _both(
     return specs
 
 
-async def _open_locks(
+async def _open_redis(
     stack: AsyncExitStack, settings: Settings, checks: list[HealthCheck]
-) -> LockManager:
-    """Redis when configured (several replicas); in-process locks otherwise."""
+) -> Redis | None:
+    """Redis when configured (locks and token cache shared by replicas); None: in-process."""
     if not settings.redis.url:
-        return InMemoryLockManager()
+        return None
     client = create_redis_client(settings.redis.url)
     stack.push_async_callback(client.aclose)
     checks.append(RedisHealthCheck("redis", client))
-    return RedisLockManager(client)
+    return client
 
 
 async def _open_bus(stack: AsyncExitStack, settings: Settings) -> EventBus:
@@ -406,9 +422,21 @@ def _code_runner(settings: Settings) -> CodeRunner | None:
     )
 
 
-def _authenticator(settings: Settings) -> Authenticator:
+async def _authenticator(
+    stack: AsyncExitStack, settings: Settings, redis: Redis | None
+) -> Authenticator:
     if settings.auth.mode is AuthMode.NONE:
         return LocalAdminAuthenticator(settings.auth.local_user_id, settings.auth.local_user_name)
-    raise NotImplementedError(
-        f"auth mode {settings.auth.mode.value!r} is not available yet; use 'none'"
+    hydra = settings.hydra
+    clock = SystemClock()
+    authenticator = HydraAuthenticator(
+        admin_url=hydra.admin_url,
+        cache=RedisTokenCache(redis) if redis is not None else InMemoryTokenCache(clock),
+        clock=clock,
+        cache_s=hydra.cache_s,
+        timeout_s=hydra.timeout_s,
+        client_id=hydra.client_id or None,
+        client_secret=hydra.client_secret.get_secret_value() or None,
     )
+    stack.push_async_callback(authenticator.close)
+    return authenticator

@@ -47,6 +47,18 @@ class AuthSettings(BaseModel):
     local_user_name: str = "Local admin"
 
 
+class HydraSettings(BaseModel):
+    """Auth mode `hydra`: where Hydra's admin API answers token introspection, and how long
+    an answer is trusted (never past the token's `exp`). `client_id`/`client_secret` are sent
+    only when a proxy in front of Hydra's admin API demands client authentication."""
+
+    admin_url: str = ""
+    cache_s: int = Field(default=60, ge=0, le=60)
+    timeout_s: float = Field(default=5.0, gt=0)
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+
+
 class LogSettings(BaseModel):
     level: str = "INFO"
     format: str = "json"
@@ -158,6 +170,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     rate_limit: RateLimitSettings = RateLimitSettings()
     auth: AuthSettings = AuthSettings()
+    hydra: HydraSettings = HydraSettings()
     log: LogSettings = LogSettings()
     engine: EngineSettings = EngineSettings()
     http: HttpSettings = HttpSettings()

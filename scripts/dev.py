@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+LINTED = ["flowauto", "tests", "scripts", "bench", "mock_server"]
 
 
 def main(argv: list[str]) -> int:
@@ -50,8 +51,8 @@ def install(extra: str) -> None:
 
 def test(pytest_args: list[str]) -> int:
     steps = [
-        [str(BIN / "ruff"), "check", "flowauto", "tests", "scripts", "bench"],
-        [str(BIN / "ruff"), "format", "--check", "flowauto", "tests", "scripts", "bench"],
+        [str(BIN / "ruff"), "check", *LINTED],
+        [str(BIN / "ruff"), "format", "--check", *LINTED],
         [str(BIN / "mypy"), "--strict", "flowauto"],
         [str(BIN / "lint-imports")],
     ]

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.backends.mongo",
     "tests.backends.redis",
     "tests.backends.kafka",
+    "tests.backends.hydra",
 ]

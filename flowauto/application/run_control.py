@@ -12,13 +12,14 @@ from flowauto.application.run_end import RunEndListener, RunEndListeners
 from flowauto.application.run_engine import RunEngine
 from flowauto.application.step_action import callback_digest, callback_expired
 from flowauto.domain.errors import (
+    DagNotFoundError,
     FieldInvalidError,
     RunNotFoundError,
     RunStatusConflictError,
     TaskNotFoundError,
     UnauthenticatedError,
 )
-from flowauto.domain.identity import Identity
+from flowauto.domain.identity import Identity, can_read
 from flowauto.domain.paging import RunQuery
 from flowauto.domain.run import (
     Run,
@@ -27,6 +28,7 @@ from flowauto.domain.run import (
     TaskStatus,
 )
 from flowauto.ports.clock import Clock
+from flowauto.ports.dag_repository import DagRepository
 from flowauto.ports.run_lease import RunLeases
 from flowauto.ports.run_repository import RunRepository
 
@@ -37,9 +39,16 @@ ACTIVE = ("init", "scheduled", "running", "blocked", "paused")
 
 class RunControl:
     def __init__(
-        self, *, runs: RunRepository, leases: RunLeases, engine: RunEngine | None, clock: Clock
+        self,
+        *,
+        runs: RunRepository,
+        leases: RunLeases,
+        dags: DagRepository,
+        engine: RunEngine | None,
+        clock: Clock,
     ) -> None:
         self._runs = runs
+        self._dags = dags
         self._leases = leases
         self._engine = engine
         self._clock = clock
@@ -69,6 +78,14 @@ class RunControl:
         return canceled
 
     async def cancel_dag_runs(self, caller: Identity, dag_id: str) -> list[str]:
+        """`POST /dags/{id}/cancel`: the DAG must be one the caller may read and run."""
+        dag = await self._dags.get(caller.biz_domain, dag_id)
+        if dag is None or not can_read(caller, dag):
+            raise DagNotFoundError(dag_id)
+        return await self.cancel_runs_of_deleted(caller, dag_id)
+
+    async def cancel_runs_of_deleted(self, caller: Identity, dag_id: str) -> list[str]:
+        """After a DAG was deleted (which checked the caller's right): its live runs end."""
         query = RunQuery(
             biz_domain_id=caller.biz_domain, dag_id=dag_id, statuses=ACTIVE, limit=1000,
             include_debug=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flowauto.application.alarm_service import AlarmService
+from flowauto.application.audit_service import AuditService
 from flowauto.application.combo_service import ComboService
 from flowauto.application.connection_service import ConnectionService
 from flowauto.application.cron_scheduler import CronScheduler
@@ -35,6 +36,7 @@ class Services:
     combos: ComboService
     alarms: AlarmService
     maintenance: MaintenanceService
+    audit: AuditService
     rate_limiter: RateLimiter | None
     """None: no per-user limit."""
     webhooks: WebhookService

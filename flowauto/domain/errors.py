@@ -134,6 +134,13 @@ class StoreUnavailableError(UnavailableError):
     code = "unavailable.StoreUnavailable"
 
 
+class IdentityProviderUnavailableError(UnavailableError):
+    code = "unavailable.IdentityProvider"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the identity provider (Hydra) is unavailable: {reason}")
+
+
 class RunNotFoundError(NotFoundError):
     code = "notfound.RunNotFound"
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Steps may be as large as a whole document (1 MiB): MySQL's TEXT holds only 64 KiB.
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -293,5 +293,23 @@ switches = Table(
     Column("message", Text, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     Column("updated_by", String(128), nullable=False),
+    mysql_charset="utf8mb4",
+)
+
+# SQLite numbers rows itself only for an INTEGER PRIMARY KEY; MySQL needs the wider type.
+_RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+audit_logs = Table(
+    "audit_logs",
+    metadata,
+    Column("id", _RowId, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("biz_domain", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("object_type", String(32), nullable=False),
+    Column("object_id", String(128), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_audit_logs_domain_at", "biz_domain", "at"),
     mysql_charset="utf8mb4",
 )

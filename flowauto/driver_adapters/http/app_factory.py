@@ -12,6 +12,7 @@ from litestar.types import ControllerRouterHandler, Guard
 
 import flowauto
 from flowauto.application.services import Services
+from flowauto.driver_adapters.http.audit import audit_middleware
 from flowauto.driver_adapters.http.errors import EXCEPTION_HANDLERS
 from flowauto.driver_adapters.http.identity import provide_caller
 
@@ -36,6 +37,7 @@ def make_app(
         route_handlers=list(handlers),
         dependencies=dependencies,
         guards=[guard, *more_guards],
+        middleware=[audit_middleware(services.audit)],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(title=title, version=flowauto.__version__, path="/schema"),

@@ -19,14 +19,14 @@ class DagAdminController(Controller):
     path = API_PREFIX
     tags = ["admin"]
 
-    @put("/dags/activate")
+    @put("/dags/activate", opt={"audit": "dag.activate"})
     async def activate(
         self, data: JSONBody[IdsBody], caller: Caller, services: Services
     ) -> dict[str, int]:
         changed = await services.dag_admin.set_status(caller.biz_domain, data.ids, DagStatus.NORMAL)
         return {"changed": changed}
 
-    @put("/dags/deactivate")
+    @put("/dags/deactivate", opt={"audit": "dag.deactivate"})
     async def deactivate(
         self, data: JSONBody[IdsBody], caller: Caller, services: Services
     ) -> dict[str, int]:
@@ -35,7 +35,7 @@ class DagAdminController(Controller):
         )
         return {"changed": changed}
 
-    @delete("/dags", status_code=HTTP_204_NO_CONTENT)
+    @delete("/dags", status_code=HTTP_204_NO_CONTENT, opt={"audit": "dag.delete"})
     async def delete_many(
         self, data: JSONBody[IdsBody], caller: Caller, services: Services
     ) -> None:

@@ -25,7 +25,7 @@ class SwitchController(Controller):
     async def read(self, caller: Caller, services: Services) -> dict[str, Any]:
         return _render(await services.maintenance.status())
 
-    @put("/")
+    @put("/", opt={"audit": "switch.change"})
     async def change(
         self, data: JSONBody[SwitchBody], caller: Caller, services: Services
     ) -> dict[str, Any]:

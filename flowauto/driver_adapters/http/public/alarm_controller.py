@@ -35,7 +35,7 @@ class AlarmRuleController(Controller):
     path = f"{API_PREFIX}/alarm-rules"
     tags = ["alarms"]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt={"audit": "alarm_rule.create"})
     async def create(
         self, data: JSONBody[AlarmRuleCreateBody], caller: Caller, services: Services
     ) -> Response[CreatedId]:
@@ -61,7 +61,7 @@ class AlarmRuleController(Controller):
     async def read(self, rule_id: PathStr, caller: Caller, services: Services) -> dict[str, Any]:
         return render_alarm_rule(await services.alarms.get(caller, rule_id))
 
-    @put("/{rule_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @put("/{rule_id:str}", status_code=HTTP_204_NO_CONTENT, opt={"audit": "alarm_rule.update"})
     async def update(
         self,
         rule_id: PathStr,
@@ -71,6 +71,6 @@ class AlarmRuleController(Controller):
     ) -> None:
         await services.alarms.update(caller, rule_id, data.to_patch())
 
-    @delete("/{rule_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @delete("/{rule_id:str}", status_code=HTTP_204_NO_CONTENT, opt={"audit": "alarm_rule.delete"})
     async def delete_one(self, rule_id: PathStr, caller: Caller, services: Services) -> None:
         await services.alarms.delete(caller, rule_id)

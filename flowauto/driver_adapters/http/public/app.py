@@ -16,6 +16,7 @@ from flowauto.driver_adapters.http.app_factory import make_app
 from flowauto.driver_adapters.http.identity import identity_guard
 from flowauto.driver_adapters.http.public.action_controller import ActionController
 from flowauto.driver_adapters.http.public.alarm_controller import AlarmRuleController
+from flowauto.driver_adapters.http.public.audit_controller import AuditLogController
 from flowauto.driver_adapters.http.public.combo_controller import ComboController
 from flowauto.driver_adapters.http.public.connection_controller import ConnectionController
 from flowauto.driver_adapters.http.public.dag_controller import DagController
@@ -45,6 +46,7 @@ def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
             ConnectionController,
             ComboController,
             AlarmRuleController,
+            AuditLogController,
         ],
         guard=identity_guard(services.authenticator),
         more_guards=[rate_limit_guard(services), maintenance_guard(services)],

@@ -28,7 +28,7 @@ class ComboController(Controller):
     path = f"{API_PREFIX}/operators"
     tags = ["operators"]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt={"audit": "combo.register"})
     async def register(
         self, data: JSONBody[ComboBody], caller: Caller, services: Services
     ) -> Response[CreatedId]:

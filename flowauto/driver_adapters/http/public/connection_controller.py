@@ -35,7 +35,7 @@ class ConnectionController(Controller):
     path = f"{API_PREFIX}/connections"
     tags = ["connections"]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt={"audit": "connection.create"})
     async def create(
         self, data: JSONBody[ConnectionCreateBody], caller: Caller, services: Services
     ) -> Response[CreatedId]:
@@ -63,7 +63,9 @@ class ConnectionController(Controller):
     ) -> dict[str, Any]:
         return render_connection(await services.connections.get(caller, connection_id))
 
-    @put("/{connection_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @put(
+        "/{connection_id:str}", status_code=HTTP_204_NO_CONTENT, opt={"audit": "connection.update"}
+    )
     async def update(
         self,
         connection_id: PathStr,
@@ -73,6 +75,8 @@ class ConnectionController(Controller):
     ) -> None:
         await services.connections.update(caller, connection_id, data.to_patch())
 
-    @delete("/{connection_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @delete(
+        "/{connection_id:str}", status_code=HTTP_204_NO_CONTENT, opt={"audit": "connection.delete"}
+    )
     async def delete_one(self, connection_id: PathStr, caller: Caller, services: Services) -> None:
         await services.connections.delete(caller, connection_id)

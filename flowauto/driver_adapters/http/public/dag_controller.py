@@ -37,7 +37,7 @@ class DagController(Controller):
     path = f"{API_PREFIX}/dags"
     tags = ["dags"]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt={"audit": "dag.create"})
     async def create(
         self, data: JSONBody[DagCreateBody], caller: Caller, services: Services
     ) -> Response[CreatedId]:
@@ -90,26 +90,26 @@ class DagController(Controller):
             document["webhook"] = {"url": url, "secret": detail.webhook_secret}
         return document
 
-    @put("/{dag_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @put("/{dag_id:str}", status_code=HTTP_204_NO_CONTENT, opt={"audit": "dag.update"})
     async def update(
         self, dag_id: PathStr, data: JSONBody[DagUpdateBody], caller: Caller, services: Services
     ) -> None:
         await services.dags.update(caller, dag_id, data.to_patch())
 
-    @delete("/{dag_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @delete("/{dag_id:str}", status_code=HTTP_204_NO_CONTENT, opt={"audit": "dag.delete"})
     async def delete_one(self, dag_id: PathStr, caller: Caller, services: Services) -> None:
         await services.dags.delete_one(caller, dag_id)
-        await services.run_control.cancel_dag_runs(caller, dag_id)
+        await services.run_control.cancel_runs_of_deleted(caller, dag_id)
 
-    @delete("/", status_code=HTTP_204_NO_CONTENT)
+    @delete("/", status_code=HTTP_204_NO_CONTENT, opt={"audit": "dag.delete"})
     async def delete_many(
         self, data: JSONBody[IdsBody], caller: Caller, services: Services
     ) -> None:
         await services.dags.delete(caller, data.ids)
         for dag_id in data.ids:
-            await services.run_control.cancel_dag_runs(caller, dag_id)
+            await services.run_control.cancel_runs_of_deleted(caller, dag_id)
 
-    @post("/batch", status_code=200)
+    @post("/batch", status_code=200, opt={"audit": None})
     async def batch_get(
         self, data: JSONBody[BatchGetBody], caller: Caller, services: Services
     ) -> dict[str, Any]:
@@ -137,7 +137,11 @@ class DagController(Controller):
     ) -> NextVersion:
         return NextVersion(version=await services.dags.next_version(caller, dag_id))
 
-    @post("/{dag_id:str}/versions/{version_id:str}/revert", status_code=HTTP_201_CREATED)
+    @post(
+        "/{dag_id:str}/versions/{version_id:str}/revert",
+        status_code=HTTP_201_CREATED,
+        opt={"audit": "dag.revert"},
+    )
     async def revert(
         self, dag_id: PathStr, version_id: PathStr, caller: Caller, services: Services
     ) -> dict[str, Any]:

@@ -26,7 +26,7 @@ class DebugController(Controller):
     path = f"{API_PREFIX}/dags"
     tags = ["debug"]
 
-    @post("/single-debug", status_code=HTTP_200_OK)
+    @post("/single-debug", status_code=HTTP_200_OK, opt={"audit": "task.debug"})
     async def single(
         self, data: JSONBody[SingleDebugBody], caller: Caller, services: Services
     ) -> dict[str, Any]:
@@ -40,7 +40,7 @@ class DebugController(Controller):
     ) -> dict[str, Any]:
         return _render(services.step_debug.result(id))
 
-    @post("/full-debug", status_code=HTTP_201_CREATED)
+    @post("/full-debug", status_code=HTTP_201_CREATED, opt={"audit": "run.debug"})
     async def full(
         self, data: JSONBody[DagCreateBody], caller: Caller, services: Services
     ) -> Response[CreatedId]:

@@ -22,14 +22,14 @@ class ExecutorController(Controller):
     path = f"{API_PREFIX}/executors"
     tags = ["executors"]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, opt={"audit": "executor.create"})
     async def create(
         self, data: JSONBody[ExecutorBody], caller: Caller, services: Services
     ) -> Response[CreatedId]:
         executor = await services.executors.create(caller, data.to_draft())
         return _created(f"{self.path}/{executor.id}", executor.id)
 
-    @post("/import", status_code=HTTP_201_CREATED)
+    @post("/import", status_code=HTTP_201_CREATED, opt={"audit": "executor.import"})
     async def import_document(
         self, data: JSONBody[ExecutorBody], caller: Caller, services: Services
     ) -> Response[CreatedId]:
@@ -50,31 +50,43 @@ class ExecutorController(Controller):
     ) -> dict[str, Any]:
         return render_executor(await services.executors.get(caller, executor_id))
 
-    @put("/{executor_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @put("/{executor_id:str}", status_code=HTTP_204_NO_CONTENT, opt={"audit": "executor.update"})
     async def update(
         self, executor_id: PathStr, data: JSONBody[ExecutorBody], caller: Caller, services: Services
     ) -> None:
         await services.executors.update(caller, executor_id, data.to_draft())
 
-    @delete("/{executor_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @delete("/{executor_id:str}", status_code=HTTP_204_NO_CONTENT, opt={"audit": "executor.delete"})
     async def remove(self, executor_id: PathStr, caller: Caller, services: Services) -> None:
         await services.executors.delete(caller, executor_id)
 
-    @post("/{executor_id:str}/actions", status_code=HTTP_201_CREATED)
+    @post(
+        "/{executor_id:str}/actions",
+        status_code=HTTP_201_CREATED,
+        opt={"audit": "executor.add_action"},
+    )
     async def add_action(
         self, executor_id: PathStr, data: JSONBody[ActionBody], caller: Caller, services: Services
     ) -> Response[CreatedId]:
         action = await services.executors.add_action(caller, executor_id, data.to_draft())
         return _created(f"{self.path}/{executor_id}/actions/{action.id}", action.id)
 
-    @put("/{executor_id:str}/actions/{action_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @put(
+        "/{executor_id:str}/actions/{action_id:str}",
+        status_code=HTTP_204_NO_CONTENT,
+        opt={"audit": "executor.change_action"},
+    )
     async def change_action(
         self, executor_id: PathStr, action_id: PathStr, data: JSONBody[ActionBody],
         caller: Caller, services: Services,
     ) -> None:  # fmt: skip
         await services.executors.change_action(caller, executor_id, action_id, data.to_draft())
 
-    @delete("/{executor_id:str}/actions/{action_id:str}", status_code=HTTP_204_NO_CONTENT)
+    @delete(
+        "/{executor_id:str}/actions/{action_id:str}",
+        status_code=HTTP_204_NO_CONTENT,
+        opt={"audit": "executor.remove_action"},
+    )
     async def remove_action(
         self, executor_id: PathStr, action_id: PathStr, caller: Caller, services: Services
     ) -> None:

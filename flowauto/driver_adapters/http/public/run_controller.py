@@ -50,7 +50,7 @@ class DagRunController(Controller):
     path = f"{API_PREFIX}/dags"
     tags = ["runs"]
 
-    @post("/{dag_id:str}/run", status_code=HTTP_201_CREATED)
+    @post("/{dag_id:str}/run", status_code=HTTP_201_CREATED, opt={"audit": "run.start"})
     async def start(
         self, dag_id: PathStr, caller: Caller, services: Services,
         idempotency_key: IdempotencyKey = None, data: JSONBody[RunBody | None] = None,
@@ -61,7 +61,7 @@ class DagRunController(Controller):
         location = f"{API_PREFIX}/instances/{run_id}"
         return Response(CreatedId(id=run_id), status_code=201, headers={"Location": location})
 
-    @post("/{dag_id:str}/cancel", status_code=HTTP_202_ACCEPTED)
+    @post("/{dag_id:str}/cancel", status_code=HTTP_202_ACCEPTED, opt={"audit": "dag.cancel_runs"})
     async def cancel(
         self, dag_id: PathStr, caller: Caller, services: Services,
         data: JSONBody[OptionalIdsBody | None] = None,
@@ -113,29 +113,29 @@ class InstanceController(Controller):
             "tasks": [render_task(task) for task in shown],
         }  # fmt: skip
 
-    @post("/cancel", status_code=HTTP_202_ACCEPTED)
+    @post("/cancel", status_code=HTTP_202_ACCEPTED, opt={"audit": "run.cancel"})
     async def cancel_many(
         self, data: JSONBody[RunIdsBody], caller: Caller, services: Services
     ) -> dict[str, Any]:
         return {"canceled": await services.run_control.cancel_many(caller, data.ids)}
 
-    @post("/{run_id:str}/cancel", status_code=HTTP_202_ACCEPTED)
+    @post("/{run_id:str}/cancel", status_code=HTTP_202_ACCEPTED, opt={"audit": "run.cancel"})
     async def cancel(self, run_id: PathStr, caller: Caller, services: Services) -> RunState:
         return _state(await services.run_control.cancel(caller, run_id))
 
-    @post("/{run_id:str}/pause", status_code=HTTP_202_ACCEPTED)
+    @post("/{run_id:str}/pause", status_code=HTTP_202_ACCEPTED, opt={"audit": "run.pause"})
     async def pause(self, run_id: PathStr, caller: Caller, services: Services) -> RunState:
         return _state(await services.run_control.pause(caller, run_id))
 
-    @post("/{run_id:str}/resume", status_code=HTTP_202_ACCEPTED)
+    @post("/{run_id:str}/resume", status_code=HTTP_202_ACCEPTED, opt={"audit": "run.resume"})
     async def resume(self, run_id: PathStr, caller: Caller, services: Services) -> RunState:
         return _state(await services.run_control.resume(caller, run_id))
 
-    @post("/{run_id:str}/retry", status_code=HTTP_202_ACCEPTED)
+    @post("/{run_id:str}/retry", status_code=HTTP_202_ACCEPTED, opt={"audit": "run.retry"})
     async def retry(self, run_id: PathStr, caller: Caller, services: Services) -> RunState:
         return _state(await services.run_control.retry(caller, run_id))
 
-    @post("/{run_id:str}/rerun", status_code=HTTP_201_CREATED)
+    @post("/{run_id:str}/rerun", status_code=HTTP_201_CREATED, opt={"audit": "run.rerun"})
     async def rerun(
         self, run_id: PathStr, data: JSONBody[RerunBody], caller: Caller, services: Services
     ) -> Response[CreatedId]:
@@ -158,7 +158,11 @@ class TaskController(Controller):
     path = f"{API_PREFIX}/tasks"
     tags = ["runs"]
 
-    @put("/{task_id:str}/results", status_code=HTTP_202_ACCEPTED, opt={"anonymous": True})
+    @put(
+        "/{task_id:str}/results",
+        status_code=HTTP_202_ACCEPTED,
+        opt={"audit": "task.results", "anonymous": True},
+    )
     async def results(
         self, task_id: PathStr, data: JSONBody[ResultBody], services: Services,
         authorization: CallbackAuthorization = None,
@@ -170,7 +174,7 @@ class TaskController(Controller):
         )
         return RunState(id=task.id, status=task.status.value)
 
-    @post("/{task_id:str}/continue", status_code=HTTP_202_ACCEPTED)
+    @post("/{task_id:str}/continue", status_code=HTTP_202_ACCEPTED, opt={"audit": "task.continue"})
     async def continue_task(
         self, task_id: PathStr, data: JSONBody[ContinueBody], caller: Caller, services: Services
     ) -> RunState:

@@ -17,7 +17,11 @@ class WebhookController(Controller):
     path = f"{API_PREFIX}/webhooks"
     tags = ["triggers"]
 
-    @post("/{dag_id:str}", status_code=HTTP_201_CREATED, opt={"anonymous": True})
+    @post(
+        "/{dag_id:str}",
+        status_code=HTTP_201_CREATED,
+        opt={"audit": "run.webhook", "anonymous": True},
+    )
     async def receive(
         self,
         dag_id: PathStr,

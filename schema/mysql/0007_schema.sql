@@ -1,4 +1,4 @@
--- flowauto schema version 6 (mysql)
+-- flowauto schema version 7 (mysql)
 
 CREATE TABLE alarm_rules (
 	id VARCHAR(20) NOT NULL, 
@@ -14,6 +14,20 @@ CREATE TABLE alarm_rules (
 )CHARSET=utf8mb4;
 
 CREATE INDEX ix_alarm_rules_domain ON alarm_rules (biz_domain_id);
+
+CREATE TABLE audit_logs (
+	id BIGINT NOT NULL AUTO_INCREMENT, 
+	at BIGINT NOT NULL, 
+	user_id VARCHAR(128) NOT NULL, 
+	biz_domain VARCHAR(64) NOT NULL, 
+	action VARCHAR(64) NOT NULL, 
+	object_type VARCHAR(32) NOT NULL, 
+	object_id VARCHAR(128) NOT NULL, 
+	detail TEXT NOT NULL, 
+	PRIMARY KEY (id)
+)CHARSET=utf8mb4;
+
+CREATE INDEX ix_audit_logs_domain_at ON audit_logs (biz_domain, at);
 
 CREATE TABLE combo_operators (
 	id VARCHAR(20) NOT NULL, 

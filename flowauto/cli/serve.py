@@ -1,4 +1,4 @@
-"""The `flowauto` command: serve, migrate, version."""
+"""`flowauto serve` and `flowauto migrate`: the server process and its schema."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import asyncio
 import ipaddress
 import logging
 import sys
-from collections.abc import Sequence
 from typing import Protocol
 
-import flowauto
 from flowauto.application.services import Services
 from flowauto.bootstrap import build, run_migrations
+from flowauto.cli.command_error import CommandError, ExitCode
 from flowauto.driver_adapters.http.server import Listen, serve_http
 from flowauto.settings import AuthMode, Settings
 
@@ -20,41 +19,13 @@ ALL_ROLES = frozenset({"api", "worker", "scheduler"})
 SWITCH_INTERVAL_S = 0.0005
 
 
-class ConfigurationError(Exception):
+class ConfigurationError(CommandError):
     """The settings cannot work; the message tells the operator what to change."""
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return int(args.run(args))
-    except ConfigurationError as error:
-        print(f"flowauto: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    exit_code = ExitCode.USAGE
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="flowauto", description=__doc__)
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
-
-    serve = commands.add_parser("serve", help="run the server (public and private APIs)")
-    serve.add_argument("--host", help="public API address (default 127.0.0.1)")
-    serve.add_argument("--public-port", type=int, help="public API port (default 8082)")
-    serve.add_argument("--private-port", type=int, help="private API port (default 8083)")
-    serve.add_argument("--roles", help="comma-separated subset of api,worker,scheduler")
-    serve.set_defaults(run=_serve)
-
-    migrate = commands.add_parser("migrate", help="create or upgrade the SQL schema")
-    migrate.set_defaults(run=_migrate)
-
-    version = commands.add_parser("version", help="print the version")
-    version.set_defaults(run=lambda _: print(flowauto.__version__) or 0)
-    return parser
-
-
-def _serve(args: argparse.Namespace) -> int:
+def serve(args: argparse.Namespace) -> int:
     settings = Settings()
     server = settings.server.model_copy(
         update={
@@ -115,9 +86,10 @@ def _check_serve_settings(settings: Settings) -> None:
             f"to a loopback address, not {settings.server.host!r}; set FLOWAUTO_AUTH__MODE=hydra "
             f"or --host 127.0.0.1"
         )
-    if settings.auth.mode is not AuthMode.NONE:
+    if settings.auth.mode is AuthMode.HYDRA and not settings.hydra.admin_url:
         raise ConfigurationError(
-            f"auth mode {settings.auth.mode.value!r} is not available in this version; use 'none'"
+            "auth mode 'hydra' needs Hydra's admin URL: set FLOWAUTO_HYDRA__ADMIN_URL "
+            "(e.g. http://hydra-admin:4445)"
         )
 
 
@@ -134,14 +106,10 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _migrate(_: argparse.Namespace) -> int:
+def migrate(_: argparse.Namespace) -> int:
     asyncio.run(run_migrations(Settings()))
     print("schema is up to date")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 class _RoleLoop(Protocol):

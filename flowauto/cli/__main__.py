@@ -1,0 +1,5 @@
+import sys
+
+from flowauto.cli import main
+
+sys.exit(main())
