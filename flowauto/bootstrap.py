@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Protocol
@@ -12,6 +13,7 @@ from cryptography.fernet import Fernet
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from flowauto.application.admin_service import AdminService
 from flowauto.application.alarm_service import AlarmService, dag_emails_of
 from flowauto.application.audit_service import AuditService
 from flowauto.application.combo_service import ComboService
@@ -23,6 +25,7 @@ from flowauto.application.executor_actions import ExecutorActions
 from flowauto.application.executor_service import ExecutorService
 from flowauto.application.lifecycle_publisher import LifecyclePublisher
 from flowauto.application.maintenance_service import MaintenanceService
+from flowauto.application.queue_sampler import QueueDepthSampler
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
 from flowauto.application.run_driver import DriverTools
@@ -33,7 +36,9 @@ from flowauto.application.services import Services
 from flowauto.application.step_action import StepActions
 from flowauto.application.step_debug import StepDebugService
 from flowauto.application.subdag_runs import SubdagRuns
+from flowauto.application.telemetry import Telemetry
 from flowauto.application.webhook_service import WebhookService
+from flowauto.application.worker_heartbeat import WorkerHeartbeat
 from flowauto.domain.identity import Identity
 from flowauto.domain.ids import IdGenerator
 from flowauto.domain.operator_catalog import OperatorCatalog, OperatorSpec
@@ -57,6 +62,7 @@ from flowauto.driven_adapters.in_memory.lock_manager import InMemoryLockManager
 from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
 from flowauto.driven_adapters.in_memory.switch_repository import InMemorySwitchRepository
 from flowauto.driven_adapters.in_memory.token_cache import InMemoryTokenCache
+from flowauto.driven_adapters.in_memory.worker_registry import InMemoryWorkerRegistry
 from flowauto.driven_adapters.jsonschema_validator import JsonSchemaValidator
 from flowauto.driven_adapters.kafka.event_bus import KafkaEventBus
 from flowauto.driven_adapters.local_authenticator import LocalAdminAuthenticator
@@ -81,7 +87,13 @@ from flowauto.driven_adapters.sql.health import SqlHealthCheck
 from flowauto.driven_adapters.sql.migration import migrate
 from flowauto.driven_adapters.sql.run_repository import SqlRunRepository
 from flowauto.driven_adapters.sql.switch_repository import SqlSwitchRepository
+from flowauto.driven_adapters.sql.worker_registry import SqlWorkerRegistry
 from flowauto.driven_adapters.system_clock import SystemClock
+from flowauto.driven_adapters.telemetry.logging_setup import (
+    configure_logging as configure_log_output,
+)
+from flowauto.driven_adapters.telemetry.otel_tracer import NoTracer, OtelTracer
+from flowauto.driven_adapters.telemetry.prometheus_metrics import NoMetrics, PrometheusMetrics
 from flowauto.ports.alarm_notifier import AlarmNotifier
 from flowauto.ports.alarm_rule_repository import AlarmRuleRepository
 from flowauto.ports.audit_log import AuditLog
@@ -101,6 +113,7 @@ from flowauto.ports.lock_manager import LockManager
 from flowauto.ports.run_lease import RunLeases
 from flowauto.ports.run_repository import RunRepository
 from flowauto.ports.switch_repository import SwitchRepository
+from flowauto.ports.worker_registry import WorkerRegistry
 from flowauto.settings import AuthMode, EngineSettings, SchedulerSettings, Settings
 
 
@@ -115,7 +128,8 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
         http = await stack.enter_async_context(httpx.AsyncClient())
         redis = await _open_redis(stack, settings, checks)
         locks = RedisLockManager(redis) if redis is not None else InMemoryLockManager()
-        bus = await _open_bus(stack, settings)
+        telemetry = _telemetry(stack, settings)
+        bus = await _open_bus(stack, settings, telemetry)
         roles = set(settings.server.roles.split(","))
         services = _services(
             dags=dags,
@@ -142,6 +156,10 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             bus=bus,
             publish_lifecycle=bool(settings.kafka.bootstrap_servers),
             audit_log=SqlAuditLog(sql_engine),
+            telemetry=telemetry,
+            workers=SqlWorkerRegistry(sql_engine),
+            worker_id=settings.engine.worker_name(),
+            roles=sorted(roles),
         )
         # Entries still buffered are written before the SQL engine closes (stack order).
         stack.push_async_callback(services.audit.close)
@@ -158,6 +176,7 @@ def build_in_memory(
     public_url: str = "http://testserver.local",
     alarm_notifier: AlarmNotifier | None = None,
     rate_limiter: RateLimiter | None = None,
+    telemetry: Telemetry | None = None,
 ) -> Services:
     """The same services wired to fakes: for unit tests and quick experiments. The engine is
     not started: runs are driven by the fast path (`kick`); start it for timers."""
@@ -189,6 +208,10 @@ def build_in_memory(
         bus=bus or InMemoryEventBus(),
         publish_lifecycle=False,
         audit_log=InMemoryAuditLog(),
+        telemetry=telemetry or Telemetry(PrometheusMetrics(), NoTracer()),
+        workers=InMemoryWorkerRegistry(),
+        worker_id="in-memory",
+        roles=["api", "scheduler", "worker"],
         code=code,
         custom=custom,
     )
@@ -228,6 +251,10 @@ def _services(
     executor_client: ExecutorClient,
     public_url: str,
     audit_log: AuditLog,
+    telemetry: Telemetry,
+    workers: WorkerRegistry,
+    worker_id: str,
+    roles: list[str],
     code: CodeRunner | None = None,
     custom: tuple[CustomActions, list[OperatorSpec]] | None = None,
 ) -> Services:
@@ -256,6 +283,7 @@ def _services(
             clock=clock,
             new_id=ids.next_id,
             worker=engine.worker_name(),
+            telemetry=telemetry,
             max_batch_items=engine.max_batch_items,
             secrets=connection_service.secret,
             combos=combo_service.dag_of,
@@ -267,8 +295,10 @@ def _services(
     # After the engine exists: run control kicks and aborts the engine's drivers.
     run_control = RunControl(runs=runs, leases=runs, dags=dags, engine=run_engine, clock=clock)
     run_control.listen(alarm_service)
+    run_control.listen(telemetry)
     if run_engine is not None:
         run_engine.listen(alarm_service)
+        run_engine.listen(telemetry)
     webhook_secrets = WebhookSecrets(webhook_key)
     dag_service = DagService(
         repository=dags, catalog=catalog, ids=ids, clock=clock, webhooks=webhook_secrets,
@@ -276,7 +306,7 @@ def _services(
     )  # fmt: skip
     run_service = RunService(
         runs=runs, dags=dags, steps=steps, engine=run_engine, ids=ids, clock=clock,
-        dag_checker=dag_service,
+        dag_checker=dag_service, telemetry=telemetry,
     )  # fmt: skip
     cron, triggers, lifecycle = None, None, None
     if scheduler is not None:
@@ -287,6 +317,14 @@ def _services(
         triggers = EventTriggers(runs=run_service, bus=bus, refresh_ms=scheduler.refresh_ms)
         if publish_lifecycle:
             lifecycle = LifecyclePublisher(outbox=runs, bus=bus, locks=locks, source="flowauto")
+    heartbeat = WorkerHeartbeat(
+        registry=workers, clock=clock, worker_id=worker_id, host=socket.gethostname(),
+        roles=roles, held_runs=_held_runs(run_engine),
+    )  # fmt: skip
+    admin = AdminService(
+        registry=workers, runs=runs, clock=clock, engine=run_engine,
+        beat_interval_ms=heartbeat.interval_ms,
+    )  # fmt: skip
     return Services(
         dags=dag_service,
         dag_admin=DagAdminService(repository=dags, clock=clock),
@@ -299,6 +337,7 @@ def _services(
         alarms=alarm_service,
         maintenance=MaintenanceService(repository=switches, clock=clock),
         audit=AuditService(log=audit_log, clock=clock),
+        telemetry=telemetry,
         rate_limiter=rate_limiter,
         webhooks=WebhookService(dags=dags, runs=run_service, secrets=webhook_secrets, clock=clock),
         scheduler=cron,
@@ -307,7 +346,19 @@ def _services(
         step_debug=StepDebugService(actions=actions, clock=clock, ids=ids),
         run_control=run_control,
         engine=run_engine,
+        queue_sampler=None
+        if run_engine is None
+        else QueueDepthSampler(runs=runs, metrics=telemetry.metrics, clock=clock),
+        admin=admin,
+        heartbeat=heartbeat,
     )
+
+
+def _held_runs(engine: RunEngine | None) -> Callable[[], int]:
+    """How many runs the local engine drives now (0 in a process without the worker role)."""
+    if engine is None:
+        return lambda: 0
+    return lambda: engine.held
 
 
 async def _open_sql(stack: AsyncExitStack, url: str, settings: Settings) -> AsyncEngine:
@@ -362,16 +413,35 @@ async def _open_redis(
     return client
 
 
-async def _open_bus(stack: AsyncExitStack, settings: Settings) -> EventBus:
+async def _open_bus(stack: AsyncExitStack, settings: Settings, telemetry: Telemetry) -> EventBus:
     kafka = settings.kafka
     if not kafka.bootstrap_servers:
         bus = InMemoryEventBus()
         stack.push_async_callback(bus.close)
         return bus
     client_id = f"{kafka.client_id}-{settings.engine.worker_name()}"
-    kafka_bus = KafkaEventBus(bootstrap_servers=kafka.bootstrap_servers, client_id=client_id)
+    kafka_bus = KafkaEventBus(
+        bootstrap_servers=kafka.bootstrap_servers, client_id=client_id,
+        on_lag=telemetry.metrics.consumer_lag,
+    )  # fmt: skip
     stack.push_async_callback(kafka_bus.close)
     return kafka_bus
+
+
+def _telemetry(stack: AsyncExitStack, settings: Settings) -> Telemetry:
+    """Prometheus metrics unless turned off; spans only when an OTLP endpoint is set."""
+    metrics = PrometheusMetrics() if settings.metrics.enabled else NoMetrics()
+    otel = settings.otel
+    if not otel.endpoint:
+        return Telemetry(metrics, NoTracer())
+    tracer = OtelTracer.exporting_to(otel.endpoint, otel.service_name)
+    stack.callback(tracer.shutdown)
+    return Telemetry(metrics, tracer)
+
+
+def configure_logging(settings: Settings) -> None:
+    """JSON lines (or text) on stdout for every logger of the process."""
+    configure_log_output(settings.log.level, settings.log.format)
 
 
 def _rate_limiter(settings: Settings) -> RateLimiter | None:

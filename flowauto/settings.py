@@ -9,6 +9,7 @@ import enum
 import secrets
 import socket
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,8 +61,24 @@ class HydraSettings(BaseModel):
 
 
 class LogSettings(BaseModel):
+    """`format`: `json` (one JSON object a line, for collectors) or `text` (for humans)."""
+
     level: str = "INFO"
-    format: str = "json"
+    format: Literal["json", "text"] = "json"
+
+
+class MetricsSettings(BaseModel):
+    """Prometheus metrics on the private port's `/metrics` (off: an empty scrape)."""
+
+    enabled: bool = True
+
+
+class OtelSettings(BaseModel):
+    """`endpoint` set: spans go to that OTLP/HTTP collector (`http://collector:4318`);
+    empty: no spans are made or exported."""
+
+    endpoint: str = ""
+    service_name: str = "flowauto"
 
 
 class EngineSettings(BaseModel):
@@ -172,6 +189,8 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     hydra: HydraSettings = HydraSettings()
     log: LogSettings = LogSettings()
+    otel: OtelSettings = OtelSettings()
+    metrics: MetricsSettings = MetricsSettings()
     engine: EngineSettings = EngineSettings()
     http: HttpSettings = HttpSettings()
     py3: Py3Settings = Py3Settings()

@@ -24,6 +24,8 @@ class LocalHttp:
     last_call_at: dict[str, float] = field(default_factory=dict)
     fail_first: Counter[str] = field(default_factory=Counter)
     """Paths whose next N calls answer 500."""
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The headers of each path's last call (names lower-cased)."""
     """time.monotonic() of each path's first call."""
 
 
@@ -45,6 +47,7 @@ def _handler(state: LocalHttp) -> type[BaseHTTPRequestHandler]:
                 state.calls[parts.path] += 1
                 state.first_call_at.setdefault(parts.path, time.monotonic())
                 state.last_call_at[parts.path] = time.monotonic()
+                state.headers[parts.path] = {k.lower(): v for k, v in self.headers.items()}
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
             if parts.path == "/redirect":

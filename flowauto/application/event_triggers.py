@@ -51,11 +51,13 @@ class EventTriggers:
         for dag in self._dags.get(message.topic, []):
             event_filter = dag.steps[0].parameters.get("filter") or {}
             if isinstance(event_filter, Mapping) and matches(envelope, event_filter):
-                await self._start(dag, envelope)
+                await self._start(dag, envelope, message.headers.get("traceparent", ""))
 
-    async def _start(self, dag: Dag, envelope: dict[str, Any]) -> None:
+    async def _start(self, dag: Dag, envelope: dict[str, Any], traceparent: str) -> None:
+        """The run joins the trace of whoever published the event (its `traceparent`)."""
         key = f"event/{dag.id}/{envelope['source']}/{envelope['id']}"
-        await self._runs.start_triggered(dag, RunTrigger.EVENT, {"event": envelope}, key)
+        inputs = {"event": envelope}
+        await self._runs.start_triggered(dag, RunTrigger.EVENT, inputs, key, traceparent)
 
     async def _follow(self) -> None:
         while True:

@@ -20,6 +20,7 @@ from typing import Any
 from flowauto.application.run_journal import RunJournal
 from flowauto.application.step_action import ASSIGN, Blocked, StepActions, TaskRef
 from flowauto.application.subdag_runs import SubdagRuns
+from flowauto.application.telemetry import Telemetry
 from flowauto.domain.combo import COMBO_PREFIX, combo_key
 from flowauto.domain.comparison import holds
 from flowauto.domain.dag import (
@@ -31,6 +32,7 @@ from flowauto.domain.dag import (
     Step,
     walk_steps,
 )
+from flowauto.domain.log_fields import logged
 from flowauto.domain.redaction import redact
 from flowauto.domain.reference import ReferenceKind, find_references
 from flowauto.domain.resolution import Scope, resolve
@@ -69,6 +71,7 @@ class DriverTools:
     clock: Clock
     new_id: Callable[[], str]
     worker: str
+    telemetry: Telemetry
     jitter: Callable[[], float] = random.random
     secrets: SecretSource | None = None
     combos: Callable[[str, str], Awaitable[str | None]] | None = None
@@ -257,6 +260,35 @@ class RunDriver:
         replayed = self._replay(step, known)
         if replayed is not None:
             return replayed
+        tracer = self._tools.telemetry.tracer
+        if self._tools.actions.is_pure(step.operator):
+            # Microseconds of work in memory: an event on the run's span, not a span of its own
+            # (a span costs more than the step; chains of pure steps would pay double).
+            result = await self._execute(step, key, known, scope)
+            tracer.event(f"step {step.id}", {**self._identity(step), **self._outcome(key)})
+            return result
+        with tracer.span(f"step {step.id}", self._identity(step)) as span:
+            result = await self._execute(step, key, known, scope)
+            for name, value in self._outcome(key).items():
+                span.set(name, value)
+            if result.outcome is Outcome.FAILED:
+                span.failed(result.reason)
+        return result
+
+    def _identity(self, step: Step) -> dict[str, str | int]:
+        run = self.journal.run
+        return {"run_id": run.id, "dag_id": run.dag_id, "step_id": step.id,
+                "operator": step.operator}  # fmt: skip
+
+    def _outcome(self, key: str) -> dict[str, str | int]:
+        task = self._tasks.get(key)
+        if task is None:
+            return {}
+        return {"task_id": task.id, "attempt": task.attempt, "status": task.status.value}
+
+    async def _execute(
+        self, step: Step, key: str, known: TaskInstance | None, scope: Scope
+    ) -> Result:
         try:
             parameters = resolve(step.parameters, await self._with_secrets(step, scope))
         except StepFailure as failure:
@@ -332,7 +364,7 @@ class RunDriver:
                 async with asyncio.timeout(step.timeout_ms / 1000 if step.timeout_ms else None):
                     run = self.journal.run
                     ref = TaskRef(task_id=task.id, run_id=run.id, biz_domain_id=run.biz_domain_id)
-                    output = await self._tools.actions.run_effect(step.operator, parameters, ref)
+                    output = await self._in_flight(step.operator, parameters, ref)
             except StepFailure as failure:
                 reason = failure.reason
             except TimeoutError:
@@ -345,6 +377,15 @@ class RunDriver:
             self.journal.log(task, f"attempt {attempt} failed: {reason}; next in {delay} ms")
             self._record(replace(task, status=TaskStatus.SCHEDULED, reason=reason))
             await asyncio.sleep(delay / 1000)
+
+    async def _in_flight(self, operator: str, parameters: Mapping[str, Any], ref: TaskRef) -> Any:
+        metrics = self._tools.telemetry.metrics
+        metrics.step_in_flight(1)
+        try:
+            with logged(task_id=ref.task_id):
+                return await self._tools.actions.run_effect(operator, parameters, ref)
+        finally:
+            metrics.step_in_flight(-1)
 
     def _settled(self, step: Step, task: TaskInstance, output: Any) -> Result:
         if isinstance(output, Blocked):
@@ -384,6 +425,7 @@ class RunDriver:
             )  # fmt: skip
         self._tasks[task.key] = task
         self.journal.record(task)
+        self._tools.telemetry.task_recorded(task)
 
     def _task(
         self, step: Step, key: str, status: TaskStatus, *, outputs: Mapping[str, Any] | None = None,

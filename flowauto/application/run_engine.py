@@ -15,6 +15,7 @@ from flowauto.application.run_end import RunEndListener, RunEndListeners
 from flowauto.application.run_journal import RunJournal, RunStopped
 from flowauto.application.run_steps import RunSteps
 from flowauto.domain.errors import RunChangedError, TaskStatusConflictError, UnavailableError
+from flowauto.domain.log_fields import logged
 from flowauto.domain.run import Run, RunStatus, TaskInstance, TaskStatus
 from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
@@ -103,6 +104,23 @@ class RunEngine:
         if held is not None:
             held[1].cancel()
 
+    @property
+    def held(self) -> int:
+        """How many runs this worker drives right now."""
+        return len(self._active)
+
+    async def sweep(self) -> int:
+        """Claims every runnable run nobody holds now (`POST /admin/recover`), up to this
+        worker's free capacity; returns how many it took."""
+        room = self._capacity - len(self._active)
+        if self._stopping or room <= 0:
+            return 0
+        now_ms = self._tools.clock.now_ms()
+        leases = await self._leases.claim(self.worker, now_ms, self._lease_ms, room)
+        for lease in leases:
+            self._spawn(lease)
+        return len(leases)
+
     def nudge(self, run_id: str) -> None:
         """Tells a local driver its run changed; an idle claim loop looks again too."""
         self._wake.set()
@@ -147,6 +165,9 @@ class RunEngine:
                 self.abort(run_id)
 
     def _spawn(self, lease: Lease, stored: Run | None = None) -> None:
+        if lease.taken_over:
+            self._tools.telemetry.metrics.lease_taken_over()
+            log.warning("run %s taken over from a worker whose lease expired", lease.run_id)
         task = asyncio.create_task(self._drive(lease, stored), name=f"run-{lease.run_id}")
         self._active[lease.run_id] = (lease, task)
 
@@ -176,6 +197,24 @@ class RunEngine:
         run = stored or await self._runs.get(lease.run_id)
         if run is None or run.terminal:
             return True
+        attributes: dict[str, str | int] = {"run_id": run.id, "dag_id": run.dag_id}
+        tracer = self._tools.telemetry.tracer
+        with (
+            logged(run_id=run.id, dag_id=run.dag_id),
+            tracer.span("run", attributes, parent=run.traceparent) as span,
+        ):
+            written = await self._drive_steps(run, lease)
+            if written is not None:
+                span.set("status", written.status.value)
+                if written.status is RunStatus.FAILED:
+                    span.failed(written.reason)
+        if written is None:
+            return False
+        await self._after(written)
+        return written.terminal
+
+    async def _drive_steps(self, run: Run, lease: Lease) -> Run | None:
+        """Drives the run and writes where it got to; None when it kept losing its writes."""
         steps = await self._steps.of(run)
         journal = RunJournal(run, lease, self._runs, self._tools.clock)
         # Written with the first write the run needs anyway (often its last).
@@ -190,9 +229,8 @@ class RunEngine:
             except RunChangedError:
                 known = await self._runs.tasks(run.id)
                 continue
-            await self._after(written)
-            return written.terminal
-        return False
+            return written
+        return None
 
     async def _after(self, run: Run) -> None:
         """A blocked run may have stored child runs: look for work now. An ended child run

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from flowauto.application.dag_commands import DagDraft
 from flowauto.application.run_engine import RunEngine
 from flowauto.application.run_steps import RunSteps
+from flowauto.application.telemetry import Telemetry
 from flowauto.domain.dag import Dag, DagStatus, Step, walk_steps
 from flowauto.domain.errors import (
     ConflictError,
@@ -56,8 +57,10 @@ class RunService:
     def __init__(
         self, *, runs: RunRepository, dags: DagRepository, steps: RunSteps,
         engine: RunEngine | None, ids: IdGenerator, clock: Clock, dag_checker: DagChecker,
+        telemetry: Telemetry,
     ) -> None:  # fmt: skip
         self._dag_checker = dag_checker
+        self._telemetry = telemetry
         self._runs = runs
         self._dags = dags
         self._steps = steps
@@ -77,19 +80,29 @@ class RunService:
         return await self._launch(run, dag, key if request.idempotency_key else "")
 
     async def start_triggered(
-        self, dag: Dag, trigger: RunTrigger, inputs: Mapping[str, Any], key: str
-    ) -> str:
+        self, dag: Dag, trigger: RunTrigger, inputs: Mapping[str, Any], key: str,
+        traceparent: str = "",
+    ) -> str:  # fmt: skip
         """Starts a run for an automatic trigger (cron tick, event, webhook) as the DAG's owner.
         `key` names the cause (`cron/<dag>/<tick ms>`); under its unique index a cause starts
-        one run however many replicas see it. Returns that run's id."""
-        run = dataclasses.replace(self._new_run(dag, _owner_of(dag), inputs, {}), trigger=trigger)
-        return await self._launch(run, dag, key)
+        one run however many replicas see it. Returns that run's id. `traceparent`: the trace
+        of the cause (a Kafka message's header), else the current one."""
+        run = dataclasses.replace(
+            self._new_run(dag, _owner_of(dag), inputs, {}), trigger=trigger,
+            traceparent=traceparent or self._telemetry.tracer.current_traceparent(),
+        )  # fmt: skip
+        run_id = await self._launch(run, dag, key)
+        if run_id == run.id:
+            self._telemetry.metrics.trigger_fired(trigger.value)
+        return run_id
 
     async def _launch(self, run: Run, dag: Dag, key: str) -> str:
         """Stores the run, leased to the local worker when there is one, and drives it."""
         opened = [run_status_event(run, 1, self._clock.now_ms())]
         lease = self._engine.initial_lease() if self._engine is not None else None
         run_id = await self._runs.add(run, opened, key, lease)
+        if run_id == run.id:
+            self._telemetry.run_started(run)
         if run_id == run.id and self._engine is not None:
             self._steps.remember(dag.version_id, dag.steps)
             if lease is not None:
@@ -219,6 +232,7 @@ class RunService:
             biz_domain_id=caller.biz_domain,
             created_at=self._clock.now(),
             event_seq=1,
+            traceparent=self._telemetry.tracer.current_traceparent(),
         )
 
     async def _kick(self, run_id: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowauto.application.admin_service import AdminService
 from flowauto.application.alarm_service import AlarmService
 from flowauto.application.audit_service import AuditService
 from flowauto.application.combo_service import ComboService
@@ -14,12 +15,15 @@ from flowauto.application.event_triggers import EventTriggers
 from flowauto.application.executor_service import ExecutorService
 from flowauto.application.lifecycle_publisher import LifecyclePublisher
 from flowauto.application.maintenance_service import MaintenanceService
+from flowauto.application.queue_sampler import QueueDepthSampler
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
 from flowauto.application.run_engine import RunEngine
 from flowauto.application.run_service import RunService
 from flowauto.application.step_debug import StepDebugService
+from flowauto.application.telemetry import Telemetry
 from flowauto.application.webhook_service import WebhookService
+from flowauto.application.worker_heartbeat import WorkerHeartbeat
 from flowauto.domain.rate_limit import RateLimiter
 from flowauto.ports.authenticator import Authenticator
 
@@ -37,6 +41,7 @@ class Services:
     alarms: AlarmService
     maintenance: MaintenanceService
     audit: AuditService
+    telemetry: Telemetry
     rate_limiter: RateLimiter | None
     """None: no per-user limit."""
     webhooks: WebhookService
@@ -48,4 +53,9 @@ class Services:
     lifecycle: LifecyclePublisher | None
     """None also when the bus is in-process (nobody outside could read the events)."""
     engine: RunEngine | None
+    queue_sampler: QueueDepthSampler | None
+    """None in a process without the worker role."""
     """None in a process without the worker role: its runs wait for a worker to claim them."""
+    admin: AdminService
+    heartbeat: WorkerHeartbeat
+    """Every process beats, whatever its roles, so `GET /admin/workers` lists them all."""

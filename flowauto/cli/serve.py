@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
-import logging
 import sys
 from typing import Protocol
 
 from flowauto.application.services import Services
-from flowauto.bootstrap import build, run_migrations
+from flowauto.bootstrap import build, configure_logging, run_migrations
 from flowauto.cli.command_error import CommandError, ExitCode
 from flowauto.driver_adapters.http.server import Listen, serve_http
 from flowauto.settings import AuthMode, Settings
@@ -41,7 +40,7 @@ def serve(args: argparse.Namespace) -> int:
     )
     settings = settings.model_copy(update={"server": server})
     _check_serve_settings(settings)
-    logging.basicConfig(level=settings.log.level.upper(), stream=sys.stderr)
+    configure_logging(settings)
     # Database drivers (aiosqlite, the SQLAlchemy pool) hand work to threads; with the default
     # 5 ms switch interval a busy event loop keeps them waiting for the GIL that long per hop.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
@@ -60,6 +59,7 @@ async def _serve_async(settings: Settings) -> None:
             max_body_bytes=server.max_body_bytes,
             serve_public="api" in _roles(server.roles),
         )
+        await services.heartbeat.start()
         if services.engine is not None:
             await services.engine.start()
         for role_loop in _role_loops(services):
@@ -72,6 +72,8 @@ async def _serve_async(settings: Settings) -> None:
                 await role_loop.stop()
             if services.engine is not None:
                 await services.engine.stop(settings.engine.drain_s)
+            # Last: the process leaves the worker list once its runs are handed back.
+            await services.heartbeat.stop()
 
 
 def _check_serve_settings(settings: Settings) -> None:
@@ -118,10 +120,11 @@ class _RoleLoop(Protocol):
 
 
 def _role_loops(services: Services) -> list[_RoleLoop]:
-    """The scheduler role's loops this process runs (none without the role)."""
+    """The loops this process's roles run beside the servers and the engine."""
     loops: list[_RoleLoop | None] = [
         services.scheduler,
         services.event_triggers,
         services.lifecycle,
+        services.queue_sampler,
     ]
     return [loop for loop in loops if loop is not None]

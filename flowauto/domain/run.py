@@ -115,6 +115,8 @@ class Run:
     debug: bool = False
     debug_steps: tuple[Step, ...] = ()
     event_seq: int = 0
+    traceparent: str = ""
+    """W3C trace context of whoever started the run (an HTTP caller, a Kafka message)."""
 
     @property
     def terminal(self) -> bool:

@@ -50,6 +50,7 @@ def run_record(run: Run) -> dict[str, Any]:
         "debug": run.debug,
         "debug_steps": render_steps(run.debug_steps) if run.debug_steps else None,
         "event_seq": run.event_seq,
+        "traceparent": run.traceparent,
     }
 
 
@@ -79,6 +80,7 @@ def run_from_record(record: Mapping[str, Any]) -> Run:
         debug=bool(record["debug"]),
         debug_steps=parse_steps(record["debug_steps"]) if record.get("debug_steps") else (),
         event_seq=record["event_seq"],
+        traceparent=record.get("traceparent") or "",
     )
 
 

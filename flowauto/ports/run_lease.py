@@ -10,10 +10,14 @@ from typing import Protocol
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lease:
     """A worker's hold on a run; `epoch` grows on every claim, so a worker whose lease ran out
-    can no longer write once another worker has claimed the run."""
+    can no longer write once another worker has claimed the run.
+
+    `taken_over`: the run was claimed from a holder whose lease had run out without a release
+    (that holder died or stalled), not from nobody."""
 
     run_id: str
     epoch: int
+    taken_over: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,11 +34,13 @@ FIRST_EPOCH = 1
 class RunLeases(Protocol):
     async def claim(self, worker: str, now_ms: int, lease_ms: int, limit: int) -> list[Lease]:
         """Takes up to `limit` runs nobody holds (or whose lease expired) that can make
-        progress: scheduled or running ones, and blocked ones whose timer is due."""
+        progress: scheduled or running ones, and blocked ones whose timer is due. A lease
+        taken from an expired holder says `taken_over`."""
         ...
 
     async def claim_run(self, worker: str, run_id: str, now_ms: int, lease_ms: int) -> Lease | None:
-        """Takes this run when it can make progress and nobody holds it; None otherwise."""
+        """Takes this run when it can make progress and nobody holds it (or the lease expired,
+        then `taken_over`); None otherwise."""
         ...
 
     async def renew(

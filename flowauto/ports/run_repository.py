@@ -7,6 +7,7 @@ from typing import Protocol
 
 from flowauto.domain.paging import Page, RunQuery
 from flowauto.domain.run import Run, RunEvent, TaskInstance
+from flowauto.domain.run_stats import RunStats
 from flowauto.ports.run_lease import InitialLease
 
 
@@ -64,4 +65,10 @@ class RunRepository(Protocol):
 
     async def events_after(self, run_id: str, seq: int, limit: int) -> list[RunEvent]:
         """Returns up to `limit` events of the run with a sequence number above `seq`, in order."""
+        ...
+
+    async def stats(self, now_ms: int) -> RunStats:
+        """Returns the runs per status over every domain, and those a worker could claim at
+        `now_ms` (as `RunLeases.claim` would see them): how many, and when the oldest of them
+        was created."""
         ...

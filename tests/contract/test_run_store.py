@@ -253,3 +253,45 @@ async def test_the_outbox_gives_unpublished_events_in_order_until_marked(
     await run_store.mark_published(waiting[:2])
     left = [(e.run_id, e.seq) for e in await run_store.unpublished(100) if e.run_id == run.id]
     assert left == [(run.id, 3)]
+
+
+async def test_a_claim_from_an_expired_holder_says_it_took_over(run_store: RunStore) -> None:
+    run = make_run(status=RunStatus.RUNNING)
+    await run_store.add(run, [])
+    fresh = await run_store.claim_run("w1", run.id, NOW_MS, 1000)
+    assert fresh is not None
+    assert fresh.taken_over is False
+    taken = await run_store.claim("w2", NOW_MS + 2000, 1000, 10)
+    assert [(lease.run_id, lease.taken_over) for lease in taken] == [(run.id, True)]
+
+
+async def test_claim_run_takes_over_a_lease_stored_with_the_run(run_store: RunStore) -> None:
+    run = make_run(status=RunStatus.SCHEDULED)
+    await run_store.add(run, [], lease=InitialLease(owner="w1", until_ms=NOW_MS - 1))
+    lease = await run_store.claim_run("w2", run.id, NOW_MS, 1000)
+    assert lease is not None
+    assert lease.taken_over is True
+
+
+async def test_released_and_revoked_runs_are_claimed_without_a_take_over(
+    run_store: RunStore,
+) -> None:
+    run = make_run(status=RunStatus.RUNNING)
+    await run_store.add(run, [])
+    first = await run_store.claim_run("w1", run.id, NOW_MS, 1000)
+    assert first is not None
+    await run_store.release("w1", first)
+    second = await run_store.claim_run("w2", run.id, NOW_MS + 2000, 1000)
+    assert second is not None
+    assert second.taken_over is False
+    await run_store.revoke(run.id)
+    third = await run_store.claim("w3", NOW_MS + 4000, 1000, 10)
+    assert [(lease.run_id, lease.taken_over) for lease in third] == [(run.id, False)]
+
+
+async def test_reclaiming_ones_own_runs_is_no_take_over(run_store: RunStore) -> None:
+    run = make_run(status=RunStatus.RUNNING)
+    await run_store.add(run, [])
+    await run_store.claim_run("w1", run.id, NOW_MS, 1000)
+    leases = await run_store.reclaim("w1", NOW_MS + 2000, 1000)
+    assert [(lease.run_id, lease.taken_over) for lease in leases] == [(run.id, False)]

@@ -22,6 +22,12 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     public_url: str
     private_url: str
+    log_path: Path
+    """The server's stdout and stderr go to a file: a pipe nobody reads would fill up and
+    block the server on its next log line."""
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
 
     @property
     def api(self) -> str:
@@ -37,6 +43,9 @@ def running_server(
 ) -> Iterator[RunningServer]:
     """Starts the server, waits until /health/ready answers 200, stops it with SIGTERM."""
     public_port, private_port = free_port(), free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / f"server-{public_port}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -55,11 +64,12 @@ def running_server(
             "FLOWAUTO_LOG__LEVEL": "WARNING",
             **(env or {}),
         },
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
+    log.close()
     server = RunningServer(
-        process, f"http://127.0.0.1:{public_port}", f"http://127.0.0.1:{private_port}"
+        process, f"http://127.0.0.1:{public_port}", f"http://127.0.0.1:{private_port}", log_path
     )
     try:
         _wait_ready(server, ready_timeout_s)
@@ -83,7 +93,7 @@ def _wait_ready(server: RunningServer, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            output = server.process.stdout.read().decode() if server.process.stdout else ""
+            output = server.output()
             raise RuntimeError(f"the server exited with {server.process.returncode}:\n{output}")
         try:
             if httpx.get(f"{server.private_url}/health/ready", timeout=1).status_code == 200:

@@ -37,7 +37,7 @@ def test_a_run_with_secrets_and_tokens_logs_none_of_them(tmp_path: Path) -> None
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert stop(server) == 0
-        output = server.process.stdout.read().decode() if server.process.stdout else ""
+        output = server.output()
     assert target.calls["/pay"] == 2
     assert SECRET not in output
     assert webhook["secret"] not in output

@@ -96,7 +96,7 @@ async def test_private_admin_calls_are_audited_with_the_named_user() -> None:
     services = build_in_memory(authenticator=TokenAuthenticator())
     async with private_client(services) as private, public_client(services) as public:
         switched = await private.put(
-            "/admin/switch", headers={"X-User-Id": "operator"}, json={"maintenance": False}
+            "/admin/switch", headers={"X-User-Id": "operator"}, json={"enabled": False}
         )
         assert switched.status_code == 200
         found = await entries(public, ADMIN, action="switch.change")

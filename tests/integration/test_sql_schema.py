@@ -41,3 +41,16 @@ async def test_migrate_twice_changes_nothing(sql_engine: AsyncEngine) -> None:
         tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     assert versions == [SCHEMA_VERSION]
     assert set(metadata.tables) <= tables
+
+
+async def test_migrate_adds_columns_a_older_schema_lacks(sql_engine: AsyncEngine) -> None:
+    await migrate(sql_engine)
+    async with sql_engine.begin() as connection:
+        await connection.exec_driver_sql("ALTER TABLE runs DROP COLUMN traceparent")
+    await migrate(sql_engine)
+
+    async with sql_engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda sync: {column["name"] for column in inspect(sync).get_columns("runs")}
+        )
+    assert "traceparent" in columns

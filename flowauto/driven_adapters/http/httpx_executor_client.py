@@ -15,6 +15,7 @@ import httpx
 from flowauto.domain.step_failure import StepFailure
 from flowauto.domain.webhook import sign
 from flowauto.driven_adapters.http.address_guard import AddressGuard
+from flowauto.driven_adapters.telemetry.propagation import with_trace_context
 from flowauto.ports.executor_client import ExecutorCall, ExecutorClient, ExecutorReply
 
 ATTEMPTS = 3
@@ -68,7 +69,7 @@ class HttpxExecutorClient(ExecutorClient):
         raise StepFailure(f"executor at {host} could not be reached after {ATTEMPTS} attempts")
 
     async def _attempt(self, call: ExecutorCall, body: bytes, attempt: int) -> ExecutorReply | None:
-        headers = {"Content-Type": "application/json", **call.headers}
+        headers = with_trace_context({"Content-Type": "application/json", **call.headers})
         if call.hmac_secret:
             timestamp = int(time.time())
             headers["X-Flowauto-Timestamp"] = str(timestamp)

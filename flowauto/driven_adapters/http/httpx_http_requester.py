@@ -10,6 +10,7 @@ import httpx
 
 from flowauto.domain.step_failure import StepFailure
 from flowauto.driven_adapters.http.address_guard import AddressGuard
+from flowauto.driven_adapters.telemetry.propagation import with_trace_context
 from flowauto.ports.http_requester import HttpCall, HttpReply, HttpRequester
 
 MAX_REDIRECTS = 5
@@ -34,7 +35,7 @@ class HttpxHttpRequester(HttpRequester):
         raise StepFailure(f"more than {MAX_REDIRECTS} redirects from {call.url}")
 
     async def _send(self, method: str, url: str, call: HttpCall, body: Any) -> httpx.Response:
-        content, headers = _encode(body, dict(call.headers))
+        content, headers = _encode(body, with_trace_context(dict(call.headers)))
         try:
             return await self._client.request(
                 method, url, params=dict(call.query) or None, headers=headers, content=content,

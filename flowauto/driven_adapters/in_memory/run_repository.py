@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from flowauto.domain.errors import ConflictError, RunChangedError, RunLeaseLostError
 from flowauto.domain.paging import Page, RunQuery, RunSortKey, SortOrder
 from flowauto.domain.run import RUNNABLE, Run, RunEvent, RunStatus, TaskInstance
+from flowauto.domain.run_stats import RunStats
 from flowauto.ports.event_outbox import EventOutbox
 from flowauto.ports.run_lease import FIRST_EPOCH, InitialLease, Lease, RunLeases
 from flowauto.ports.run_repository import RunRepository
@@ -117,6 +118,14 @@ class InMemoryRunRepository(RunRepository, RunLeases, EventOutbox):
     async def events_after(self, run_id: str, seq: int, limit: int) -> list[RunEvent]:
         return [event for event in self._events.get(run_id, []) if event.seq > seq][:limit]
 
+    async def stats(self, now_ms: int) -> RunStats:
+        by_status: dict[str, int] = {}
+        for run in self._runs.values():
+            by_status[run.status.value] = by_status.get(run.status.value, 0) + 1
+        waiting = [run.created_at for run in self._runs.values() if self._claimable(run, now_ms)]
+        oldest = min(waiting) * 1000 if waiting else None
+        return RunStats(by_status=by_status, queue_depth=len(waiting), oldest_pending_ms=oldest)
+
     async def unpublished(self, limit: int) -> list[RunEvent]:
         waiting = (
             event
@@ -173,11 +182,17 @@ class InMemoryRunRepository(RunRepository, RunLeases, EventOutbox):
             hold.owner, hold.until_ms, hold.epoch = "", 0, hold.epoch + 1
 
     def _take(self, worker: str, run_id: str, now_ms: int, lease_ms: int) -> Lease | None:
-        hold = self._holds[run_id]
-        if not _can_progress(self._runs[run_id], now_ms) or (hold.owner and hold.until_ms > now_ms):
+        if not self._claimable(self._runs[run_id], now_ms):
             return None
+        hold = self._holds[run_id]
+        # Released and revoked runs have no owner: a name left means its lease ran out.
+        taken_over = bool(hold.owner)
         hold.owner, hold.until_ms, hold.epoch = worker, now_ms + lease_ms, hold.epoch + 1
-        return Lease(run_id=run_id, epoch=hold.epoch)
+        return Lease(run_id=run_id, epoch=hold.epoch, taken_over=taken_over)
+
+    def _claimable(self, run: Run, now_ms: int) -> bool:
+        hold = self._holds[run.id]
+        return _can_progress(run, now_ms) and not (hold.owner and hold.until_ms > now_ms)
 
 
 def _can_progress(run: Run, now_ms: int) -> bool:

@@ -32,6 +32,13 @@ from confluent_kafka.cimpl import NewTopic
 
 from flowauto.domain.errors import StoreUnavailableError
 from flowauto.driven_adapters.dead_letter import handle_with_retries, retry_delay_s
+from flowauto.driven_adapters.kafka.consumer_lag import (
+    SAMPLE_EVERY_S,
+    LagReport,
+    LagSampler,
+    topic_lag,
+)
+from flowauto.driven_adapters.telemetry.propagation import with_trace_context
 from flowauto.ports.event_bus import BusMessage, EventBus, MessageHandler, Subscription
 
 log = logging.getLogger(__name__)
@@ -87,7 +94,11 @@ class KafkaEventBus(EventBus):
         delivery_timeout_ms: int = 30_000,
         request_timeout_ms: int = 10_000,
         join_timeout_ms: int = 30_000,
+        on_lag: LagReport | None = None,
+        lag_sample_s: float = SAMPLE_EVERY_S,
     ) -> None:
+        self._on_lag = on_lag
+        self._lag_sample_s = lag_sample_s
         self.tuning = KafkaTuning(
             max_attempts=max_attempts,
             retry_backoff_ms=retry_backoff_ms,
@@ -133,6 +144,7 @@ class KafkaEventBus(EventBus):
             _Delivery(self, handler),
             on_close=self._subscriptions.discard,
             error_pause_s=self.tuning.retry_backoff_ms / 1000,
+            lag=LagSampler(self._on_lag, self._lag_sample_s),
         )
         self._subscriptions.add(subscription)
         await subscription.start(unique, self.tuning.join_timeout_ms / 1000)
@@ -152,7 +164,8 @@ class KafkaEventBus(EventBus):
         loop = asyncio.get_running_loop()
         delivered: asyncio.Future[None] = loop.create_future()
         headers: list[tuple[str, str | bytes | None]] = [
-            (name, value.encode()) for name, value in message.headers.items()
+            (name, value.encode())
+            for name, value in with_trace_context(dict(message.headers)).items()
         ]
         try:
             self._producer.produce(
@@ -307,7 +320,9 @@ class _KafkaSubscription(Subscription):
         *,
         on_close: Callable[[_KafkaSubscription], None],
         error_pause_s: float,
+        lag: LagSampler,
     ) -> None:
+        self._lag = lag
         self._consumer = consumer
         self._delivery = delivery
         self._on_close = on_close
@@ -356,10 +371,17 @@ class _KafkaSubscription(Subscription):
         while True:
             try:
                 await self._consume_one()
+                await self._sample_lag()
             except Exception:
                 # Keep consuming: a broken poll or commit must not silently end the member.
                 log.exception("the Kafka consumer failed; polling again")
                 await asyncio.sleep(self._error_pause_s)
+
+    async def _sample_lag(self) -> None:
+        if not self._lag.due() or self._lag.report is None:
+            return
+        for topic, behind in (await self._blocking(lambda: topic_lag(self._consumer))).items():
+            self._lag.report(topic, behind)
 
     async def _consume_one(self) -> None:
         record = await self._blocking(lambda: self._consumer.poll(POLL_TIMEOUT_S))

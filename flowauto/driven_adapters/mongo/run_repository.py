@@ -26,6 +26,7 @@ from flowauto.domain.errors import (
 )
 from flowauto.domain.paging import Page, RunQuery, SortOrder
 from flowauto.domain.run import RUNNABLE, TERMINAL_RUN, Run, RunEvent, RunStatus, TaskInstance
+from flowauto.domain.run_stats import RunStats
 from flowauto.driven_adapters.mongo.access import available
 from flowauto.driven_adapters.run_record import (
     event_from_record,
@@ -45,6 +46,9 @@ IDEMPOTENCY_WINDOW_S = 24 * 3600
 _RUNNABLE = sorted(status.value for status in RUNNABLE)
 _ENDED = sorted(status.value for status in TERMINAL_RUN)
 _NO_LEASE = {"owner": "", "lease_until_ms": 0}
+# What a claim reads of a run before its compare-and-set: (id, epoch, owner).
+_CANDIDATE = {"epoch": 1, "owner": 1}
+_Candidate = tuple[str, int, str]
 
 RUN_INDEXES = [
     IndexModel(
@@ -191,6 +195,17 @@ class MongoRunRepository(RunRepository, RunLeases, EventOutbox):
             cursor = self._events.find(condition).sort("seq", ASCENDING).limit(limit)
             return [event_from_record(doc) async for doc in cursor]
 
+    async def stats(self, now_ms: int) -> RunStats:
+        async with available():
+            per_status = await self._runs.aggregate(_PER_STATUS)
+            by_status = {str(doc["_id"]): int(doc["count"]) async for doc in per_status}
+            waiting = [doc async for doc in await self._runs.aggregate(_waiting(now_ms))]
+        if not waiting:  # no document matched: no group at all
+            return RunStats(by_status=by_status)
+        oldest = int(waiting[0]["oldest"]) * 1000
+        depth = int(waiting[0]["count"])
+        return RunStats(by_status=by_status, queue_depth=depth, oldest_pending_ms=oldest)
+
     async def unpublished(self, limit: int) -> list[RunEvent]:
         if limit <= 0:  # MongoDB reads a limit of 0 as "no limit"
             return []
@@ -213,11 +228,11 @@ class MongoRunRepository(RunRepository, RunLeases, EventOutbox):
         condition = {"$and": [_can_progress(now_ms), _free(now_ms)]}
         async with available():
             cursor = (
-                self._runs.find(condition, {"epoch": 1})
+                self._runs.find(condition, _CANDIDATE)
                 .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
                 .limit(limit)
             )
-            candidates = [(str(doc["_id"]), int(doc["epoch"])) async for doc in cursor]
+            candidates = [_candidate(doc) async for doc in cursor]
             return await self._take(worker, candidates, now_ms, lease_ms)
 
     async def claim_run(self, worker: str, run_id: str, now_ms: int, lease_ms: int) -> Lease | None:
@@ -226,7 +241,7 @@ class MongoRunRepository(RunRepository, RunLeases, EventOutbox):
             document = await self._runs.find_one({"_id": run_id})
             if document is None or not _claimable(document, now_ms):
                 return None
-            taken = await self._take(worker, [(run_id, document["epoch"])], now_ms, lease_ms)
+            taken = await self._take(worker, [_candidate(document)], now_ms, lease_ms)
         return taken[0] if taken else None
 
     async def renew(
@@ -248,8 +263,8 @@ class MongoRunRepository(RunRepository, RunLeases, EventOutbox):
     async def reclaim(self, worker: str, now_ms: int, lease_ms: int) -> list[Lease]:
         async with available():
             unfinished = {"owner": worker, "status": {"$nin": _ENDED}}
-            cursor = self._runs.find(unfinished, {"epoch": 1})
-            held = [(str(doc["_id"]), int(doc["epoch"])) async for doc in cursor]
+            cursor = self._runs.find(unfinished, _CANDIDATE)
+            held = [_candidate(doc) async for doc in cursor]
             return await self._take(worker, held, now_ms, lease_ms, own=True)
 
     async def revoke(self, run_id: str) -> None:
@@ -258,19 +273,22 @@ class MongoRunRepository(RunRepository, RunLeases, EventOutbox):
             await self._runs.update_one({"_id": run_id}, change)
 
     async def _take(
-        self, worker: str, candidates: Sequence[tuple[str, int]], now_ms: int, lease_ms: int,
+        self, worker: str, candidates: Sequence[_Candidate], now_ms: int, lease_ms: int,
         *, own: bool = False,
     ) -> list[Lease]:  # fmt: skip
-        """Compare-and-sets each candidate's epoch, so of two claimers only one wins a run."""
+        """Compare-and-sets each candidate's epoch and owner (a release keeps the epoch), so of
+        two claimers only one wins a run, and `taken_over` is about the holder replaced."""
         leases: list[Lease] = []
-        for run_id, epoch in candidates:
-            still = {"owner": worker} if own else _free(now_ms)
+        for run_id, epoch, owner in candidates:
+            still = {"owner": worker} if own else {"owner": owner, **_free(now_ms)}
             change = {"owner": worker, "lease_until_ms": now_ms + lease_ms, "epoch": epoch + 1}
             result = await self._runs.update_one(
                 {"_id": run_id, "epoch": epoch, **still}, {"$set": change}
             )
             if result.matched_count == 1:
-                leases.append(Lease(run_id=run_id, epoch=epoch + 1))
+                # Released and revoked runs have no owner: a name left means its lease ran out.
+                taken_over = bool(owner) and not own
+                leases.append(Lease(run_id=run_id, epoch=epoch + 1, taken_over=taken_over))
         return leases
 
     async def _append(self, events: Sequence[RunEvent]) -> None:
@@ -328,6 +346,18 @@ def _can_progress(now_ms: int) -> Document:
     return {"$or": [{"status": {"$in": _RUNNABLE}}, due]}
 
 
+_PER_STATUS: list[Document] = [{"$group": {"_id": "$status", "count": {"$sum": 1}}}]
+
+
+def _waiting(now_ms: int) -> list[Document]:
+    """How many runs a claim would find now, and the oldest one's creation time. The match is
+    a range of ix_status_wake (runnable statuses, blocked and due)."""
+    return [
+        {"$match": {"$and": [_can_progress(now_ms), _free(now_ms)]}},
+        {"$group": {"_id": None, "count": {"$sum": 1}, "oldest": {"$min": "$created_at"}}},
+    ]
+
+
 def _free(now_ms: int) -> Document:
     return {"$or": [{"owner": ""}, {"lease_until_ms": {"$lt": now_ms}}]}
 
@@ -341,6 +371,10 @@ def _claimable(document: Mapping[str, Any], now_ms: int) -> bool:
         and wake_at_ms <= now_ms
     )
     return progresses and (document["owner"] == "" or document["lease_until_ms"] < now_ms)
+
+
+def _candidate(document: Mapping[str, Any]) -> _Candidate:
+    return str(document["_id"]), int(document["epoch"]), str(document["owner"])
 
 
 def _held(worker: str, lease: Lease) -> Document:

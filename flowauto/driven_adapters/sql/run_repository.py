@@ -17,6 +17,7 @@ from sqlalchemy.sql.expression import Executable
 from flowauto.domain.errors import ConflictError, RunChangedError, RunLeaseLostError
 from flowauto.domain.paging import Page, RunQuery, RunSortKey, SortOrder
 from flowauto.domain.run import TERMINAL_RUN, Run, RunEvent, RunStatus, TaskInstance
+from flowauto.domain.run_stats import RunStats
 from flowauto.driven_adapters.run_record import (
     EVENT_JSON_FIELDS,
     RUN_JSON_FIELDS,
@@ -47,6 +48,8 @@ _SORT_COLUMNS = {
 }
 _TASK_UPDATED = [c.name for c in run_tasks.columns if c.name not in ("id", "run_id", "task_key")]
 _RUN_WRITTEN = [c.name for c in runs.columns if c.name not in _LEASE_AND_KEY and c.name != "id"]
+# What a claim reads of a run before its compare-and-set.
+_CANDIDATE = (runs.c.id, runs.c.epoch, runs.c.owner)
 
 
 def _save_statement(fenced: bool) -> Executable:
@@ -189,6 +192,22 @@ class SqlRunRepository(RunRepository, RunLeases, EventOutbox):
             rows = (await connection.execute(statement)).all()
         return [event_from_record(_decoded(row._mapping, EVENT_JSON_FIELDS)) for row in rows]
 
+    async def stats(self, now_ms: int) -> RunStats:
+        # Two reads, each served by ix_runs_status_wake: the count per status scans the index
+        # alone; the waiting runs are a range of it (runnable statuses, blocked and due).
+        per_status = select(runs.c.status, func.count()).group_by(runs.c.status)
+        waiting = select(func.count(), func.min(runs.c.created_at)).where(
+            _can_progress(now_ms), _free(now_ms)
+        )
+        async with reading(self._engine) as connection:
+            counts = (await connection.execute(per_status)).all()
+            depth, oldest = (await connection.execute(waiting)).one()
+        return RunStats(
+            by_status={str(status): int(count) for status, count in counts},
+            queue_depth=int(depth or 0),
+            oldest_pending_ms=None if oldest is None else int(oldest) * 1000,
+        )
+
     async def unpublished(self, limit: int) -> list[RunEvent]:
         statement = (
             select(run_events)
@@ -218,7 +237,7 @@ class SqlRunRepository(RunRepository, RunLeases, EventOutbox):
 
     async def claim(self, worker: str, now_ms: int, lease_ms: int, limit: int) -> list[Lease]:
         candidates = (
-            select(runs.c.id, runs.c.epoch)
+            select(*_CANDIDATE)
             .where(_can_progress(now_ms), _free(now_ms))
             .order_by(runs.c.created_at)
             .limit(limit)
@@ -228,7 +247,7 @@ class SqlRunRepository(RunRepository, RunLeases, EventOutbox):
             return await self._take(connection, worker, rows, now_ms, lease_ms)
 
     async def claim_run(self, worker: str, run_id: str, now_ms: int, lease_ms: int) -> Lease | None:
-        candidate = select(runs.c.id, runs.c.epoch).where(
+        candidate = select(*_CANDIDATE).where(
             runs.c.id == run_id, _can_progress(now_ms), _free(now_ms)
         )
         async with transaction(self._engine) as connection:
@@ -258,9 +277,7 @@ class SqlRunRepository(RunRepository, RunLeases, EventOutbox):
 
     async def reclaim(self, worker: str, now_ms: int, lease_ms: int) -> list[Lease]:
         async with transaction(self._engine) as connection:
-            held = select(runs.c.id, runs.c.epoch).where(
-                runs.c.owner == worker, runs.c.status.not_in(_ENDED)
-            )
+            held = select(*_CANDIDATE).where(runs.c.owner == worker, runs.c.status.not_in(_ENDED))
             rows = (await connection.execute(held)).all()
             return await self._take(connection, worker, rows, now_ms, lease_ms, own=True)
 
@@ -277,16 +294,20 @@ class SqlRunRepository(RunRepository, RunLeases, EventOutbox):
         self, connection: AsyncConnection, worker: str, rows: Iterable[Any], now_ms: int,
         lease_ms: int, own: bool = False,
     ) -> list[Lease]:  # fmt: skip
+        """Compare-and-sets each row's epoch and owner (a release keeps the epoch), so of two
+        claimers only one wins a run, and `taken_over` is about the holder actually replaced."""
         leases: list[Lease] = []
-        for run_id, epoch in rows:
+        for run_id, epoch, owner in rows:
             still = runs.c.owner == worker if own else _free(now_ms)
             statement = (
                 runs.update()
-                .where(runs.c.id == run_id, runs.c.epoch == epoch, still)
+                .where(runs.c.id == run_id, runs.c.epoch == epoch, runs.c.owner == owner, still)
                 .values(owner=worker, lease_until_ms=now_ms + lease_ms, epoch=epoch + 1)
             )
             if (await connection.execute(statement)).rowcount == 1:
-                leases.append(Lease(run_id=run_id, epoch=epoch + 1))
+                # Released and revoked runs have no owner: a name left means its lease ran out.
+                taken_over = bool(owner) and not own
+                leases.append(Lease(run_id=run_id, epoch=epoch + 1, taken_over=taken_over))
         return leases
 
     def _task_upsert(self) -> Executable:

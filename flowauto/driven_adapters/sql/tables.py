@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Steps may be as large as a whole document (1 MiB): MySQL's TEXT holds only 64 KiB.
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -131,6 +131,8 @@ runs = Table(
     Column("debug", Boolean, nullable=False),
     Column("debug_steps", LongText, nullable=True),
     Column("event_seq", Integer, nullable=False),
+    # W3C trace context of whoever started the run: its spans join the caller's trace.
+    Column("traceparent", String(64), nullable=False, server_default=""),
     # The lease: who drives the run, until when, and a fencing epoch bumped on every claim.
     Column("owner", String(128), nullable=False),
     Column("lease_until_ms", BigInteger, nullable=False),
@@ -311,5 +313,21 @@ audit_logs = Table(
     Column("object_id", String(128), nullable=False),
     Column("detail", Text, nullable=False),
     Index("ix_audit_logs_domain_at", "biz_domain", "at"),
+    mysql_charset="utf8mb4",
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    # The name the process's run leases carry (runs.owner).
+    Column("id", String(128), primary_key=True),
+    Column("host", String(255), nullable=False),
+    # Comma-separated role names (api, scheduler, worker).
+    Column("roles", String(255), nullable=False),
+    Column("started_at_ms", BigInteger, nullable=False),
+    Column("last_beat_ms", BigInteger, nullable=False),
+    Column("held_runs", Integer, nullable=False),
+    # Processes that died keep their row: the live ones are found by their last beat.
+    Index("ix_workers_last_beat", "last_beat_ms"),
     mysql_charset="utf8mb4",
 )

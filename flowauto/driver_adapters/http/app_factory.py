@@ -15,11 +15,13 @@ from flowauto.application.services import Services
 from flowauto.driver_adapters.http.audit import audit_middleware
 from flowauto.driver_adapters.http.errors import EXCEPTION_HANDLERS
 from flowauto.driver_adapters.http.identity import provide_caller
+from flowauto.driver_adapters.http.observability import observability_middleware
 
 
 def make_app(
     *,
     title: str,
+    server: str,
     services: Services,
     handlers: Sequence[ControllerRouterHandler],
     guard: Guard,
@@ -37,9 +39,15 @@ def make_app(
         route_handlers=list(handlers),
         dependencies=dependencies,
         guards=[guard, *more_guards],
-        middleware=[audit_middleware(services.audit)],
+        middleware=[
+            observability_middleware(services.telemetry, server),
+            audit_middleware(services.audit),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(title=title, version=flowauto.__version__, path="/schema"),
         debug=False,
+        # The process configures logging once (JSON lines, levels); Litestar's default
+        # config would install its own handlers and format over it.
+        logging_config=None,
     )

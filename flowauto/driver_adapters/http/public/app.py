@@ -33,6 +33,7 @@ from flowauto.driver_adapters.http.public.webhook_controller import WebhookContr
 def create_public_app(services: Services, *, max_body_bytes: int) -> Litestar:
     return make_app(
         title="flowauto public API",
+        server="public",
         services=services,
         handlers=[
             DagController,

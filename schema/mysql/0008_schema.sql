@@ -1,4 +1,4 @@
--- flowauto schema version 7 (mysql)
+-- flowauto schema version 8 (mysql)
 
 CREATE TABLE alarm_rules (
 	id VARCHAR(20) NOT NULL, 
@@ -201,6 +201,7 @@ CREATE TABLE runs (
 	debug BOOL NOT NULL, 
 	debug_steps LONGTEXT, 
 	event_seq INTEGER NOT NULL, 
+	traceparent VARCHAR(64) NOT NULL DEFAULT '', 
 	owner VARCHAR(128) NOT NULL, 
 	lease_until_ms BIGINT NOT NULL, 
 	epoch INTEGER NOT NULL, 
@@ -233,3 +234,15 @@ CREATE TABLE switches (
 	updated_by VARCHAR(128) NOT NULL, 
 	PRIMARY KEY (name)
 )CHARSET=utf8mb4;
+
+CREATE TABLE workers (
+	id VARCHAR(128) NOT NULL, 
+	host VARCHAR(255) NOT NULL, 
+	roles VARCHAR(255) NOT NULL, 
+	started_at_ms BIGINT NOT NULL, 
+	last_beat_ms BIGINT NOT NULL, 
+	held_runs INTEGER NOT NULL, 
+	PRIMARY KEY (id)
+)CHARSET=utf8mb4;
+
+CREATE INDEX ix_workers_last_beat ON workers (last_beat_ms);

@@ -1,4 +1,4 @@
--- flowauto schema version 7 (sqlite)
+-- flowauto schema version 8 (sqlite)
 
 CREATE TABLE alarm_rules (
 	id VARCHAR(20) NOT NULL, 
@@ -201,6 +201,7 @@ CREATE TABLE runs (
 	debug BOOLEAN NOT NULL, 
 	debug_steps TEXT, 
 	event_seq INTEGER NOT NULL, 
+	traceparent VARCHAR(64) DEFAULT '' NOT NULL, 
 	owner VARCHAR(128) NOT NULL, 
 	lease_until_ms BIGINT NOT NULL, 
 	epoch INTEGER NOT NULL, 
@@ -233,3 +234,15 @@ CREATE TABLE switches (
 	updated_by VARCHAR(128) NOT NULL, 
 	PRIMARY KEY (name)
 );
+
+CREATE TABLE workers (
+	id VARCHAR(128) NOT NULL, 
+	host VARCHAR(255) NOT NULL, 
+	roles VARCHAR(255) NOT NULL, 
+	started_at_ms BIGINT NOT NULL, 
+	last_beat_ms BIGINT NOT NULL, 
+	held_runs INTEGER NOT NULL, 
+	PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_workers_last_beat ON workers (last_beat_ms);
