@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,6 +26,7 @@ from flowauto.application.executor_actions import ExecutorActions
 from flowauto.application.executor_service import ExecutorService
 from flowauto.application.lifecycle_publisher import LifecyclePublisher
 from flowauto.application.maintenance_service import MaintenanceService
+from flowauto.application.node_lease_keeper import NodeLeaseKeeper
 from flowauto.application.queue_sampler import QueueDepthSampler
 from flowauto.application.readiness import ReadinessService
 from flowauto.application.run_control import RunControl
@@ -85,6 +87,7 @@ from flowauto.driven_adapters.sql.engine import create_sql_engine
 from flowauto.driven_adapters.sql.executor_repository import SqlExecutorRepository
 from flowauto.driven_adapters.sql.health import SqlHealthCheck
 from flowauto.driven_adapters.sql.migration import migrate
+from flowauto.driven_adapters.sql.node_leases import SqlNodeLeases
 from flowauto.driven_adapters.sql.run_repository import SqlRunRepository
 from flowauto.driven_adapters.sql.switch_repository import SqlSwitchRepository
 from flowauto.driven_adapters.sql.worker_registry import SqlWorkerRegistry
@@ -131,12 +134,13 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
         telemetry = _telemetry(stack, settings)
         bus = await _open_bus(stack, settings, telemetry)
         roles = set(settings.server.roles.split(","))
+        node_id = await _node_id(stack, settings, sql_engine)
         services = _services(
             dags=dags,
             runs=runs,
             authenticator=await _authenticator(stack, settings, redis),
             checks=checks,
-            node_id=settings.node_id,
+            node_id=node_id,
             http=HttpxHttpRequester(http, AddressGuard(settings.http.allowed())),
             code=_code_runner(settings),
             engine=settings.engine if "worker" in roles else None,
@@ -426,6 +430,19 @@ async def _open_bus(stack: AsyncExitStack, settings: Settings, telemetry: Teleme
     )  # fmt: skip
     stack.push_async_callback(kafka_bus.close)
     return kafka_bus
+
+
+async def _node_id(stack: AsyncExitStack, settings: Settings, sql_engine: AsyncEngine) -> int:
+    """The configured node, or one leased from the SQL store for as long as this process
+    lives (so no two live replicas generate ids on the same node)."""
+    if settings.node_id is not None:
+        return settings.node_id
+    holder = f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(4)}"
+    keeper = await NodeLeaseKeeper.claimed(SqlNodeLeases(sql_engine), SystemClock(), holder)
+    await keeper.start()
+    # Released last (stack order): the engine has stopped making ids by then.
+    stack.push_async_callback(keeper.stop)
+    return keeper.node
 
 
 def _telemetry(stack: AsyncExitStack, settings: Settings) -> Telemetry:

@@ -6,7 +6,6 @@ Every variable is `FLOWAUTO_<FIELD>`, nested with `__` (`FLOWAUTO_SQL__URL`).
 from __future__ import annotations
 
 import enum
-import secrets
 import socket
 from pathlib import Path
 from typing import Literal
@@ -175,7 +174,8 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Path(".flowauto")
-    node_id: int = Field(default_factory=lambda: secrets.randbelow(MAX_NODE + 1), ge=0, le=MAX_NODE)
+    node_id: int | None = Field(default=None, ge=0, le=MAX_NODE)
+    """The id generator's node; unset: leased from the SQL store while the process lives."""
     server: ServerSettings = ServerSettings()
     document_store: StoreSettings = StoreSettings()
     sql: StoreSettings = StoreSettings()

@@ -45,7 +45,6 @@ def replica_env(database_url: str, index: int, kafka: str = "") -> dict[str, str
         "FLOWAUTO_REDIS__URL": REDIS_URL,
         "FLOWAUTO_HTTP__ALLOW_HOSTS": "127.0.0.1",
         "FLOWAUTO_ENGINE__WORKER": f"replica-{index}",
-        "FLOWAUTO_NODE_ID": str(index + 1),
         "FLOWAUTO_SCHEDULER__REFRESH_MS": "500",
     }
 

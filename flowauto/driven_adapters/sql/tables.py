@@ -26,7 +26,7 @@ from sqlalchemy.engine import Dialect
 
 metadata = MetaData()
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Steps may be as large as a whole document (1 MiB): MySQL's TEXT holds only 64 KiB.
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -329,5 +329,14 @@ workers = Table(
     Column("held_runs", Integer, nullable=False),
     # Processes that died keep their row: the live ones are found by their last beat.
     Index("ix_workers_last_beat", "last_beat_ms"),
+    mysql_charset="utf8mb4",
+)
+
+node_leases = Table(
+    "node_leases",
+    metadata,
+    Column("node", Integer, primary_key=True, autoincrement=False),
+    Column("holder", String(200), nullable=False),
+    Column("until_ms", BigInteger, nullable=False),
     mysql_charset="utf8mb4",
 )

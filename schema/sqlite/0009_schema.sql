@@ -1,4 +1,4 @@
--- flowauto schema version 8 (sqlite)
+-- flowauto schema version 9 (sqlite)
 
 CREATE TABLE alarm_rules (
 	id VARCHAR(20) NOT NULL, 
@@ -139,6 +139,13 @@ CREATE TABLE executors (
 	revision INTEGER NOT NULL, 
 	PRIMARY KEY (id), 
 	CONSTRAINT uq_executors_key UNIQUE (biz_domain_id, "key")
+);
+
+CREATE TABLE node_leases (
+	node INTEGER NOT NULL, 
+	holder VARCHAR(200) NOT NULL, 
+	until_ms BIGINT NOT NULL, 
+	PRIMARY KEY (node)
 );
 
 CREATE TABLE run_events (
