@@ -451,7 +451,7 @@ def _telemetry(stack: AsyncExitStack, settings: Settings) -> Telemetry:
     otel = settings.otel
     if not otel.endpoint:
         return Telemetry(metrics, NoTracer())
-    tracer = OtelTracer.exporting_to(otel.endpoint, otel.service_name)
+    tracer = OtelTracer.exporting_to(otel.endpoint, otel.service_name, otel.sample_ratio)
     stack.callback(tracer.shutdown)
     return Telemetry(metrics, tracer)
 

@@ -78,6 +78,9 @@ class OtelSettings(BaseModel):
 
     endpoint: str = ""
     service_name: str = "flowauto"
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    """Share of new traces recorded; a caller's own sampling decision (its `traceparent`
+    flags) is always followed."""
 
 
 class EngineSettings(BaseModel):

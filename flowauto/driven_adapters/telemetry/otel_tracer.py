@@ -13,6 +13,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -24,21 +25,24 @@ _HEADER = "traceparent"
 
 
 class OtelTracer(Tracer):
-    def __init__(self, processor: SpanProcessor, service_name: str = "flowauto") -> None:
+    def __init__(
+        self, processor: SpanProcessor, service_name: str = "flowauto", sample_ratio: float = 1.0
+    ) -> None:
         resource = Resource.create(
             {"service.name": service_name, "service.version": flowauto.__version__}
         )
-        self._provider = TracerProvider(resource=resource)
+        sampler = ParentBased(TraceIdRatioBased(sample_ratio))
+        self._provider = TracerProvider(resource=resource, sampler=sampler)
         self._provider.add_span_processor(processor)
         self._tracer = self._provider.get_tracer("flowauto")
 
     @classmethod
-    def exporting_to(cls, endpoint: str, service_name: str) -> OtelTracer:
+    def exporting_to(cls, endpoint: str, service_name: str, sample_ratio: float) -> OtelTracer:
         """Spans batched to an OTLP/HTTP collector (`http://collector:4318`)."""
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         exporter = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces")
-        return cls(BatchSpanProcessor(exporter), service_name)
+        return cls(BatchSpanProcessor(exporter), service_name, sample_ratio)
 
     def shutdown(self) -> None:
         """Sends the spans still batched."""
