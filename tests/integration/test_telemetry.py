@@ -22,14 +22,18 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from flowauto.application.services import Services
 from flowauto.application.telemetry import Telemetry
 from flowauto.bootstrap import build_in_memory
+from flowauto.domain.paging import RunQuery
+from flowauto.domain.run import Run
 from flowauto.driven_adapters.http.address_guard import AddressGuard
 from flowauto.driven_adapters.http.httpx_http_requester import HttpxHttpRequester
+from flowauto.driven_adapters.in_memory.event_bus import InMemoryEventBus
 from flowauto.driven_adapters.telemetry.logging_setup import configure_logging
 from flowauto.driven_adapters.telemetry.otel_tracer import OtelTracer
 from flowauto.driven_adapters.telemetry.prometheus_metrics import PrometheusMetrics
+from flowauto.ports.event_bus import BusMessage
 from tests.deploy.chart import DASHBOARD
 from tests.deploy.dashboard import dashboard_metric_names
-from tests.engine import manual, step
+from tests.engine import ADMIN, create_dag, manual, settled, step
 from tests.http_client import API, private_client, public_client
 from tests.local_http import LocalHttp, local_http_server
 
@@ -192,3 +196,38 @@ async def test_run_log_lines_name_the_run_the_task_and_the_trace(
         assert len(line["span_id"]) == 16
     access = [line for line in lines if line.get("logger") == "flowauto.access"]
     assert {"method", "route", "status", "duration_ms"} <= set(access[0])
+
+
+async def test_a_run_started_by_a_kafka_event_joins_the_publishers_trace(
+    exporter: InMemorySpanExporter,
+) -> None:
+    bus = InMemoryEventBus()
+    metrics = PrometheusMetrics()
+    tracer = OtelTracer(SimpleSpanProcessor(exporter))
+    services = build_in_memory(bus=bus, telemetry=Telemetry(metrics, tracer))
+    assert services.event_triggers is not None
+    trigger = {"id": "1", "operator": "@trigger/event", "parameters": {"topic": "orders"}}
+    dag = await create_dag(services, trigger, step("2", "@internal/time/now"))
+    envelope = {"specversion": "1.0", "id": "e1", "source": "shop", "type": "order.created"}
+    await services.event_triggers.start()
+    try:
+        await bus.publish(BusMessage(topic="orders", value=json.dumps(envelope).encode(),
+                                     headers={"traceparent": CALLER}))  # fmt: skip
+        runs = await runs_of(services, dag.id)
+        await settled(services, runs[0].id)
+    finally:
+        await services.event_triggers.stop()
+    assert runs[0].traceparent == CALLER
+    assert tree(exporter.get_finished_spans()) == ["run <- caller"]
+    assert 'flowauto_trigger_fires_total{kind="event"} 1.0' in metrics.exposition()[0].decode()
+
+
+async def runs_of(services: Services, dag_id: str) -> tuple[Run, ...]:
+    """The DAG's runs once there is one (the bus delivers in its own tasks)."""
+    query = RunQuery(biz_domain_id="default", dag_id=dag_id)
+    async with asyncio.timeout(5):
+        while True:
+            found = (await services.runs.find(ADMIN, query)).items
+            if found:
+                return found
+            await asyncio.sleep(0.01)
