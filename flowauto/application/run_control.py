@@ -19,7 +19,7 @@ from flowauto.domain.errors import (
     TaskNotFoundError,
     UnauthenticatedError,
 )
-from flowauto.domain.identity import Identity, can_read
+from flowauto.domain.identity import DEFAULT_BIZ_DOMAIN, Identity, can_read
 from flowauto.domain.paging import RunQuery
 from flowauto.domain.run import (
     Run,
@@ -134,9 +134,10 @@ class RunControl:
 
     async def take_result(
         self, task_id: str, token: str, status: str, outputs: Mapping[str, Any], reason: str
-    ) -> TaskInstance:
+    ) -> tuple[TaskInstance, str]:
         """An action's late answer (`PUT /tasks/{id}/results`), authenticated by the task's
-        callback token instead of a user: the run continues from that step."""
+        callback token instead of a user: the run continues from that step. Returns the task
+        and its run's business domain (where the call is audited)."""
         if status not in CALLBACK_STATUSES:
             raise FieldInvalidError("status", f"must be one of {', '.join(CALLBACK_STATUSES)}")
         task = await self._runs.get_task(task_id)
@@ -153,7 +154,8 @@ class RunControl:
             reason or ("" if status == "success" else "the action reported a failure"),
         )  # fmt: skip
         await self._kick(task.run_id)
-        return done
+        run = await self._runs.get(task.run_id)
+        return done, run.biz_domain_id if run else DEFAULT_BIZ_DOMAIN
 
     async def continue_task(
         self, caller: Identity, task_id: str, result: str, data: Mapping[str, Any]

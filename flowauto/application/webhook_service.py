@@ -30,9 +30,9 @@ class WebhookService:
     async def receive(
         self, dag_id: str, body: bytes, headers: Mapping[str, str], proof: WebhookProof,
         delivery_id: str | None = None,
-    ) -> str:  # fmt: skip
+    ) -> tuple[str, str]:  # fmt: skip
         """Starts the DAG's run for this call; the same signed call (or delivery id) again
-        gives the same run. Returns the run id."""
+        gives the same run. Returns the run id and the DAG's business domain."""
         dag = await self._dags.find_live(dag_id)
         if dag is None or dag.trigger != WEBHOOK:
             raise DagNotFoundError(dag_id)
@@ -42,7 +42,8 @@ class WebhookService:
         inputs = {"body": _json(body), "headers": _visible(headers)}
         cause = proof.signature or delivery_id
         key = f"webhook/{dag.id}/{cause}" if cause else ""
-        return await self._runs.start_triggered(dag, RunTrigger.WEBHOOK, inputs, key)
+        run_id = await self._runs.start_triggered(dag, RunTrigger.WEBHOOK, inputs, key)
+        return run_id, dag.biz_domain_id
 
 
 def _json(body: bytes) -> object:

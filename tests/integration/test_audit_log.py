@@ -123,3 +123,24 @@ def _routes(app: Litestar) -> list[tuple[str, str, dict[str, Any]]]:
         for handler in getattr(route, "route_handlers", [])
         for method in handler.http_methods
     ]
+
+
+async def test_a_webhook_call_is_audited_in_its_dags_domain() -> None:
+    services = build_in_memory(authenticator=TokenAuthenticator())
+    sales_admin = {**ADMIN, "X-Business-Domain": "sales"}
+    hook = {"id": "1", "operator": "@trigger/webhook", "parameters": {}}
+    body = dag_document(steps=[hook, {"id": "2", "operator": "@internal/time/now",
+                                      "parameters": {}}])  # fmt: skip
+    async with public_client(services) as client:
+        dag_id = (await client.post(f"{API}/dags", json=body, headers=sales_admin)).json()["id"]
+        webhook = (await client.get(f"{API}/dags/{dag_id}", headers=sales_admin)).json()["webhook"]
+        called = await client.post(
+            webhook["url"], content=b"{}", headers={"Authorization": f"Bearer {webhook['secret']}"}
+        )
+        assert called.status_code == 201, called.text
+        in_sales = await entries(client, sales_admin, action="run.webhook")
+        in_default = await entries(client, ADMIN, action="run.webhook")
+    assert [(one["user"], one["object_id"]) for one in in_sales] == [
+        ("webhook", called.json()["id"])
+    ]
+    assert in_default == []

@@ -20,6 +20,11 @@ from flowauto.domain.identity import DEFAULT_BIZ_DOMAIN, Identity
 
 AUDIT_OPT = "audit"
 ANONYMOUS_USER = "anonymous"
+WEBHOOK_USER = "webhook"
+CALLBACK_USER = "callback"
+AUDIT_AS = "audit_as"
+"""Anonymous handlers name whom and which domain they acted for in `request.state.audit_as`
+(the DAG's domain for a webhook, the run's for a callback): their entries belong there."""
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Bodies of creates and bulk calls are small; anything longer is not parsed for ids.
 MAX_PARSED_BYTES = 64 * 1024
@@ -83,7 +88,8 @@ def _keep_start(buffer: bytearray, chunk: bytes) -> None:
 
 
 def _record(audit: AuditService, scope: Scope, action: str, call: _Call) -> None:
-    identity = scope.get("state", {}).get("identity")
+    state = scope.get("state", {})
+    identity = state.get(AUDIT_AS) or state.get("identity")
     method = str(scope.get("method", ""))
     path_params: dict[str, Any] = scope.get("path_params", {})
     detail: dict[str, Any] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromQuery, HeaderParameter, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
@@ -16,6 +16,7 @@ from flowauto.domain.errors import FieldInvalidError
 from flowauto.domain.identity import Identity
 from flowauto.domain.paging import DEFAULT_LIMIT, MAX_LIMIT, RunQuery, RunSortKey, SortOrder
 from flowauto.domain.run import Run, RunStatus, TaskStatus
+from flowauto.driver_adapters.http.audit import CALLBACK_USER
 from flowauto.driver_adapters.http.dependencies import (
     Caller,
     LimitParam,
@@ -165,13 +166,14 @@ class TaskController(Controller):
     )
     async def results(
         self, task_id: PathStr, data: JSONBody[ResultBody], services: Services,
-        authorization: CallbackAuthorization = None,
+        request: Request[Any, Any, Any], authorization: CallbackAuthorization = None,
     ) -> RunState:  # fmt: skip
         """An action's late answer; authenticated by the task's callback token (Bearer)."""
         token = (authorization or "").removeprefix("Bearer ").strip()
-        task = await services.run_control.take_result(
+        task, biz_domain = await services.run_control.take_result(
             task_id, token, data.status, data.outputs, data.reason
         )
+        request.state.audit_as = Identity(user_id=CALLBACK_USER, biz_domain=biz_domain)
         return RunState(id=task.id, status=task.status.value)
 
     @post("/{task_id:str}/continue", status_code=HTTP_202_ACCEPTED, opt={"audit": "task.continue"})

@@ -7,7 +7,9 @@ from typing import Any
 from litestar import Controller, Request, Response, post
 from litestar.status_codes import HTTP_201_CREATED
 
+from flowauto.domain.identity import Identity
 from flowauto.domain.webhook import WebhookProof
+from flowauto.driver_adapters.http.audit import WEBHOOK_USER
 from flowauto.driver_adapters.http.dependencies import PathStr, Services
 from flowauto.driver_adapters.http.paths import API_PREFIX
 from flowauto.driver_adapters.http.public.dag_schemas import CreatedId
@@ -34,10 +36,11 @@ class WebhookController(Controller):
             signature=headers.get("x-flowauto-signature"),
             token=headers.get("x-flowauto-token") or _bearer(headers.get("authorization")),
         )
-        run_id = await services.webhooks.receive(
+        run_id, biz_domain = await services.webhooks.receive(
             dag_id, await request.body(), dict(headers), proof,
             delivery_id=headers.get("idempotency-key") or headers.get("x-delivery-id"),
         )  # fmt: skip
+        request.state.audit_as = Identity(user_id=WEBHOOK_USER, biz_domain=biz_domain)
         location = f"{API_PREFIX}/instances/{run_id}"
         return Response(CreatedId(id=run_id), status_code=201, headers={"Location": location})
 
