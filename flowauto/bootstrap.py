@@ -453,7 +453,7 @@ def _telemetry(stack: AsyncExitStack, settings: Settings) -> Telemetry:
         return Telemetry(metrics, NoTracer())
     tracer = OtelTracer.exporting_to(otel.endpoint, otel.service_name, otel.sample_ratio)
     stack.callback(tracer.shutdown)
-    return Telemetry(metrics, tracer)
+    return Telemetry(metrics, tracer, pure_step_spans=otel.pure_step_spans)
 
 
 def configure_logging(settings: Settings) -> None:

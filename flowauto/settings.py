@@ -81,6 +81,9 @@ class OtelSettings(BaseModel):
     sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     """Share of new traces recorded; a caller's own sampling decision (its `traceparent`
     flags) is always followed."""
+    pure_step_spans: bool = False
+    """Spans for pure steps too (text, JSON, time, assign); by default they are events on
+    their run's span."""
 
 
 class EngineSettings(BaseModel):

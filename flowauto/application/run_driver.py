@@ -260,8 +260,9 @@ class RunDriver:
         replayed = self._replay(step, known)
         if replayed is not None:
             return replayed
-        tracer = self._tools.telemetry.tracer
-        if self._tools.actions.is_pure(step.operator):
+        telemetry = self._tools.telemetry
+        tracer = telemetry.tracer
+        if not telemetry.pure_step_spans and self._tools.actions.is_pure(step.operator):
             # Microseconds of work in memory: an event on the run's span, not a span of its own
             # (a span costs more than the step; chains of pure steps would pay double).
             result = await self._execute(step, key, known, scope)

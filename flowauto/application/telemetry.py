@@ -16,8 +16,12 @@ FINISHED_TASK = frozenset({TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.SKI
 
 @dataclass(frozen=True, slots=True)
 class Telemetry:
+    """`pure_step_spans`: pure steps get spans of their own too (else events on the run's
+    span, since a span costs more than such a step)."""
+
     metrics: Metrics
     tracer: Tracer
+    pure_step_spans: bool = False
 
     def run_started(self, run: Run) -> None:
         self.metrics.run_started(run.trigger.value)

@@ -231,3 +231,13 @@ async def runs_of(services: Services, dag_id: str) -> tuple[Run, ...]:
             if found:
                 return found
             await asyncio.sleep(0.01)
+
+
+async def test_pure_steps_get_spans_of_their_own_when_asked(
+    exporter: InMemorySpanExporter,
+) -> None:
+    tracer = OtelTracer(SimpleSpanProcessor(exporter))
+    telemetry = Telemetry(PrometheusMetrics(), tracer, pure_step_spans=True)
+    async with public_client(build_in_memory(telemetry=telemetry)) as client:
+        await run_to_the_end(client, manual(), step("2", "@internal/time/now"))
+    assert tree(exporter.get_finished_spans())[-1] == "step 2 <- run"
