@@ -44,7 +44,6 @@ from flowauto.application.worker_heartbeat import WorkerHeartbeat
 from flowauto.domain.identity import Identity
 from flowauto.domain.ids import IdGenerator
 from flowauto.domain.operator_catalog import OperatorCatalog, OperatorSpec
-from flowauto.domain.rate_limit import RateLimiter
 from flowauto.domain.webhook import WebhookSecrets
 from flowauto.driven_adapters.crypto.fernet_secret_box import FernetSecretBox
 from flowauto.driven_adapters.http.address_guard import AddressGuard
@@ -61,6 +60,7 @@ from flowauto.driven_adapters.in_memory.dag_repository import InMemoryDagReposit
 from flowauto.driven_adapters.in_memory.event_bus import InMemoryEventBus
 from flowauto.driven_adapters.in_memory.executor_repository import InMemoryExecutorRepository
 from flowauto.driven_adapters.in_memory.lock_manager import InMemoryLockManager
+from flowauto.driven_adapters.in_memory.request_budget import InProcessRequestBudget
 from flowauto.driven_adapters.in_memory.run_repository import InMemoryRunRepository
 from flowauto.driven_adapters.in_memory.switch_repository import InMemorySwitchRepository
 from flowauto.driven_adapters.in_memory.token_cache import InMemoryTokenCache
@@ -76,6 +76,7 @@ from flowauto.driven_adapters.notify.alarm_notifier import HttpSmtpAlarmNotifier
 from flowauto.driven_adapters.py3.subprocess_code_runner import SubprocessCodeRunner
 from flowauto.driven_adapters.redis.health import RedisHealthCheck
 from flowauto.driven_adapters.redis.lock_manager import RedisLockManager, create_redis_client
+from flowauto.driven_adapters.redis.request_budget import RedisRequestBudget
 from flowauto.driven_adapters.redis.token_cache import RedisTokenCache
 from flowauto.driven_adapters.schedule.apscheduler_calendar import ApschedulerCronCalendar
 from flowauto.driven_adapters.sql.alarm_rule_repository import SqlAlarmRuleRepository
@@ -113,6 +114,7 @@ from flowauto.ports.executor_repository import ExecutorRepository
 from flowauto.ports.health import HealthCheck
 from flowauto.ports.http_requester import HttpRequester
 from flowauto.ports.lock_manager import LockManager
+from flowauto.ports.request_budget import RequestBudget
 from flowauto.ports.run_lease import RunLeases
 from flowauto.ports.run_repository import RunRepository
 from flowauto.ports.switch_repository import SwitchRepository
@@ -152,7 +154,7 @@ async def build(settings: Settings) -> AsyncIterator[Services]:
             combos=SqlComboRepository(sql_engine),
             alarm_rules=SqlAlarmRuleRepository(sql_engine),
             switches=SqlSwitchRepository(sql_engine),
-            rate_limiter=_rate_limiter(settings),
+            rate_limiter=_rate_limiter(settings, redis),
             alarm_notifier=_notifier(settings, http),
             box=_secret_box(settings),
             executor_client=HttpxExecutorClient(http, AddressGuard(settings.http.allowed())),
@@ -179,7 +181,7 @@ def build_in_memory(
     executor_client: ExecutorClient | None = None,
     public_url: str = "http://testserver.local",
     alarm_notifier: AlarmNotifier | None = None,
-    rate_limiter: RateLimiter | None = None,
+    rate_limiter: RequestBudget | None = None,
     telemetry: Telemetry | None = None,
 ) -> Services:
     """The same services wired to fakes: for unit tests and quick experiments. The engine is
@@ -250,7 +252,7 @@ def _services(
     alarm_rules: AlarmRuleRepository,
     alarm_notifier: AlarmNotifier,
     switches: SwitchRepository,
-    rate_limiter: RateLimiter | None,
+    rate_limiter: RequestBudget | None,
     box: FernetSecretBox,
     executor_client: ExecutorClient,
     public_url: str,
@@ -461,9 +463,14 @@ def configure_logging(settings: Settings) -> None:
     configure_log_output(settings.log.level, settings.log.format)
 
 
-def _rate_limiter(settings: Settings) -> RateLimiter | None:
+def _rate_limiter(settings: Settings, redis: Redis | None) -> RequestBudget | None:
+    """Per-user budgets, shared by the replicas through Redis when it is configured."""
     limit = settings.rate_limit
-    return RateLimiter(limit.per_minute, limit.burst) if limit.per_minute else None
+    if not limit.per_minute:
+        return None
+    if redis is not None:
+        return RedisRequestBudget(redis, limit.per_minute, limit.burst)
+    return InProcessRequestBudget(limit.per_minute, limit.burst)
 
 
 def _notifier(settings: Settings, http: httpx.AsyncClient) -> AlarmNotifier:

@@ -24,8 +24,8 @@ from flowauto.application.step_debug import StepDebugService
 from flowauto.application.telemetry import Telemetry
 from flowauto.application.webhook_service import WebhookService
 from flowauto.application.worker_heartbeat import WorkerHeartbeat
-from flowauto.domain.rate_limit import RateLimiter
 from flowauto.ports.authenticator import Authenticator
+from flowauto.ports.request_budget import RequestBudget
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,7 +42,7 @@ class Services:
     maintenance: MaintenanceService
     audit: AuditService
     telemetry: Telemetry
-    rate_limiter: RateLimiter | None
+    rate_limiter: RequestBudget | None
     """None: no per-user limit."""
     webhooks: WebhookService
     step_debug: StepDebugService

@@ -15,8 +15,8 @@ class _Bucket:
 
 
 class RateLimiter:
-    """`per_minute` requests a minute on average, bursts of up to `burst`. Buckets live in
-    this process: with N replicas behind a balancer a user gets about N times the budget."""
+    """`per_minute` requests a minute on average, bursts of up to `burst`, one bucket per key
+    (the in-process budget; the Redis one runs the same rule in a script)."""
 
     def __init__(self, per_minute: int, burst: int) -> None:
         self._rate_per_ms = per_minute / 60_000
@@ -26,9 +26,8 @@ class RateLimiter:
     def take(self, key: str, now_ms: int) -> None:
         """Spends one request of `key`'s budget; raises RateLimitedError when it is empty."""
         bucket = self._buckets.get(key) or _Bucket(tokens=self._burst, at_ms=now_ms)
-        bucket.tokens = min(
-            self._burst, bucket.tokens + (now_ms - bucket.at_ms) * self._rate_per_ms
-        )
+        elapsed_ms = max(0, now_ms - bucket.at_ms)  # wall clocks may step back
+        bucket.tokens = min(self._burst, bucket.tokens + elapsed_ms * self._rate_per_ms)
         bucket.at_ms = now_ms
         self._buckets[key] = bucket
         if bucket.tokens < 1:

@@ -29,7 +29,9 @@ def test_a_public_host_serves_only_callers_with_an_active_token(
         assert created.status_code == 201
         dag = httpx.get(f"{server.api}/dags/{created.json()['id']}", headers=bearer).json()
         assert dag["userid"] == "ann"
-        code = cli(["run", dag["id"], "--follow", "--server", server.public_url, "--token", token])
+        # `--token=` form: a token may start with "-", which argparse would take for an option.
+        follow = ["run", dag["id"], "--follow", "--server", server.public_url, f"--token={token}"]
+        code = cli(follow)
         assert code == 0
         assert cli(["dag", "export", dag["id"], "--server", server.public_url]) == 5
 

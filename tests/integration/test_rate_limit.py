@@ -7,6 +7,7 @@ import pytest
 from flowauto.bootstrap import build_in_memory
 from flowauto.domain.errors import RateLimitedError
 from flowauto.domain.rate_limit import RateLimiter
+from flowauto.driven_adapters.in_memory.request_budget import InProcessRequestBudget
 from tests.http_client import API, TokenAuthenticator, as_user, public_client
 
 
@@ -23,7 +24,8 @@ def test_a_bucket_refills_over_time() -> None:
 
 async def test_past_its_budget_a_user_gets_429_with_retry_after() -> None:
     services = build_in_memory(
-        authenticator=TokenAuthenticator(), rate_limiter=RateLimiter(per_minute=6, burst=3)
+        authenticator=TokenAuthenticator(),
+        rate_limiter=InProcessRequestBudget(per_minute=6, burst=3),
     )
     async with public_client(services) as client:
         answers = [(await client.get(f"{API}/dags", headers=as_user("ann"))).status_code

@@ -76,6 +76,7 @@ def rate_limit_guard(services: Services) -> Guard:
         limiter = services.rate_limiter
         identity = getattr(connection.state, "identity", None)
         if limiter is not None and isinstance(identity, Identity):
-            limiter.take(f"{identity.biz_domain}/{identity.user_id}", time.monotonic_ns() // 10**6)
+            key = f"{identity.biz_domain}/{identity.user_id}"
+            await limiter.take(key, time.time_ns() // 1_000_000)
 
     return guard
