@@ -56,11 +56,7 @@ class DagRunController(Controller):
         self, dag_id: PathStr, caller: Caller, services: Services,
         idempotency_key: IdempotencyKey = None, data: JSONBody[RunBody | None] = None,
     ) -> Response[CreatedId]:  # fmt: skip
-        body = data or RunBody()
-        request = RunRequest(data=body.data, vars=body.vars, idempotency_key=idempotency_key or "")
-        run_id = await services.runs.start(caller, dag_id, request)
-        location = f"{API_PREFIX}/instances/{run_id}"
-        return Response(CreatedId(id=run_id), status_code=201, headers={"Location": location})
+        return await start_run(services, caller, dag_id, data, idempotency_key)
 
     @post("/{dag_id:str}/cancel", status_code=HTTP_202_ACCEPTED, opt={"audit": "dag.cancel_runs"})
     async def cancel(
@@ -211,3 +207,15 @@ def _last_seen(header: str | None) -> int:
     if not header.strip().isdigit():
         raise FieldInvalidError("Last-Event-ID", "must be a sequence number")
     return int(header)
+
+
+async def start_run(
+    services: ServiceSet, caller: Identity, dag_id: str, body: RunBody | None,
+    idempotency_key: str | None,
+) -> Response[CreatedId]:  # fmt: skip
+    """`POST /dags/{id}/run` on either port: 201 with the run's id and where to read it."""
+    given = body or RunBody()
+    request = RunRequest(data=given.data, vars=given.vars, idempotency_key=idempotency_key or "")
+    run_id = await services.runs.start(caller, dag_id, request)
+    location = f"{API_PREFIX}/instances/{run_id}"
+    return Response(CreatedId(id=run_id), status_code=201, headers={"Location": location})
