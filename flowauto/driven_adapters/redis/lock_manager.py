@@ -45,14 +45,15 @@ def create_redis_client(url: str) -> Redis:
 
 
 @asynccontextmanager
-async def _available() -> AsyncIterator[None]:
+async def redis_available(store: str) -> AsyncIterator[None]:
     """Turns client failures (unreachable server, timeouts, broken sockets) into
-    StoreUnavailableError. Builtin ConnectionError and TimeoutError are OSErrors."""
+    StoreUnavailableError naming `store`. Builtin ConnectionError and TimeoutError are
+    OSErrors."""
     try:
         yield
     except (RedisError, OSError) as error:
         raise StoreUnavailableError(
-            f"the Redis lock store is unavailable: {type(error).__name__}"
+            f"the Redis {store} is unavailable: {type(error).__name__}"
         ) from error
 
 
@@ -67,18 +68,18 @@ class RedisLockManager(LockManager):
     async def acquire(self, name: str, ttl_ms: int) -> HeldLock | None:
         _check_ttl(ttl_ms)
         token = secrets.token_hex(16)
-        async with _available():
+        async with redis_available("lock store"):
             taken = await self._client.set(self._key(name), token, px=ttl_ms, nx=True)
         return HeldLock(name=name, token=token) if taken else None
 
     async def renew(self, lock: HeldLock, ttl_ms: int) -> bool:
         _check_ttl(ttl_ms)
-        async with _available():
+        async with redis_available("lock store"):
             changed = await self._renew(keys=[self._key(lock.name)], args=[lock.token, ttl_ms])
         return int(changed) == 1
 
     async def release(self, lock: HeldLock) -> bool:
-        async with _available():
+        async with redis_available("lock store"):
             deleted = await self._release(keys=[self._key(lock.name)], args=[lock.token])
         return int(deleted) == 1
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from flowauto.domain.errors import StoreUnavailableError
+from flowauto.driven_adapters.redis.lock_manager import redis_available
 from flowauto.ports.token_cache import TokenCache
 
 DEFAULT_KEY_PREFIX = "flowauto:token:"
@@ -17,20 +16,12 @@ class RedisTokenCache(TokenCache):
         self._prefix = key_prefix
 
     async def get(self, key: str) -> bytes | None:
-        try:
+        async with redis_available("token cache"):
             value = await self._client.get(self._prefix + key)
-        except (RedisError, OSError) as error:
-            raise _unavailable(error) from error
         return value.encode() if isinstance(value, str) else value
 
     async def put(self, key: str, value: bytes, ttl_ms: int) -> None:
         if ttl_ms <= 0:
             return
-        try:
+        async with redis_available("token cache"):
             await self._client.set(self._prefix + key, value, px=ttl_ms)
-        except (RedisError, OSError) as error:
-            raise _unavailable(error) from error
-
-
-def _unavailable(error: Exception) -> StoreUnavailableError:
-    return StoreUnavailableError(f"the Redis token cache is unavailable: {type(error).__name__}")
