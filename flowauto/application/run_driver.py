@@ -266,7 +266,8 @@ class RunDriver:
             # Microseconds of work in memory: an event on the run's span, not a span of its own
             # (a span costs more than the step; chains of pure steps would pay double).
             result = await self._execute(step, key, known, scope)
-            tracer.event(f"step {step.id}", {**self._identity(step), **self._outcome(key)})
+            if tracer.recording:
+                tracer.event(f"step {step.id}", {**self._identity(step), **self._outcome(key)})
             return result
         with tracer.span(f"step {step.id}", self._identity(step)) as span:
             result = await self._execute(step, key, known, scope)

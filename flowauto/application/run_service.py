@@ -87,10 +87,8 @@ class RunService:
         `key` names the cause (`cron/<dag>/<tick ms>`); under its unique index a cause starts
         one run however many replicas see it. Returns that run's id. `traceparent`: the trace
         of the cause (a Kafka message's header), else the current one."""
-        run = dataclasses.replace(
-            self._new_run(dag, _owner_of(dag), inputs, {}), trigger=trigger,
-            traceparent=traceparent or self._telemetry.tracer.current_traceparent(),
-        )  # fmt: skip
+        run = self._new_run(dag, _owner_of(dag), inputs, {})
+        run = dataclasses.replace(run, trigger=trigger, traceparent=traceparent or run.traceparent)
         run_id = await self._launch(run, dag, key)
         if run_id == run.id:
             self._telemetry.metrics.trigger_fired(trigger.value)

@@ -50,6 +50,11 @@ class Span(Protocol):
 
 
 class Tracer(Protocol):
+    @property
+    def recording(self) -> bool:
+        """False when tracing is off: callers skip building what only spans would use."""
+        ...
+
     def span(
         self, name: str, attributes: dict[str, str | int], parent: str = ""
     ) -> AbstractContextManager[Span]:

@@ -44,6 +44,10 @@ class OtelTracer(Tracer):
         exporter = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces")
         return cls(BatchSpanProcessor(exporter), service_name, sample_ratio)
 
+    @property
+    def recording(self) -> bool:
+        return True
+
     def shutdown(self) -> None:
         """Sends the spans still batched."""
         self._provider.shutdown()
@@ -94,6 +98,10 @@ def traceparent_of(span: trace.Span) -> str:
 class NoTracer(Tracer):
     """Tracing off: no spans; the caller's `traceparent` is passed through, so a run started
     by a traced caller still names its trace."""
+
+    @property
+    def recording(self) -> bool:
+        return False
 
     def span(
         self, name: str, attributes: dict[str, str | int], parent: str = ""
